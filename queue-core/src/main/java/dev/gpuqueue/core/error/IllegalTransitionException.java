@@ -1,0 +1,32 @@
+package dev.gpuqueue.core.error;
+
+import dev.gpuqueue.core.model.JobStatus;
+
+/** A status change that the transition table of {@link JobStatus} does not allow. */
+public final class IllegalTransitionException extends ConflictException {
+    private static final long serialVersionUID = 1L;
+
+    private final JobStatus from;
+    private final JobStatus to;
+
+    public IllegalTransitionException(JobStatus from, JobStatus to) {
+        super(message(from, to));
+        this.from = from;
+        this.to = to;
+    }
+
+    private static String message(JobStatus from, JobStatus to) {
+        String start = from == null ? "a new job" : "a " + from.wireName() + " job";
+        String why = from != null && from.isTerminal() ? " (terminal states never change)" : "";
+        return "cannot move " + start + " to " + to.wireName() + why;
+    }
+
+    /** The current status, or {@code null} for a job that does not exist yet. */
+    public JobStatus from() {
+        return from;
+    }
+
+    public JobStatus to() {
+        return to;
+    }
+}

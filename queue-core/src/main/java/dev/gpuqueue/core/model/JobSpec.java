@@ -1,0 +1,154 @@
+package dev.gpuqueue.core.model;
+
+import dev.gpuqueue.core.error.LimitOutOfRangeException;
+import dev.gpuqueue.core.error.ValidationException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A job config as resolved at submit time and stored with the job, so later edits to the config
+ * file do not change a queued job. Immutable.
+ *
+ * <p>{@code deviceIds} are the preferred GPU indices, kept as written (duplicates included, so the
+ * policy can report them as "can never fit"). {@code command} may be empty only for jobs whose
+ * launcher does not run a command (cloud jobs, embedders' own launchers).
+ */
+public record JobSpec(
+        List<String> command,
+        int numProcesses,
+        List<Integer> deviceIds,
+        Map<String, String> env,
+        String workingDir,
+        double estimatedCost,
+        int maxAttempts,
+        Long maxRuntimeSeconds,
+        String runName) {
+
+    public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    public static final int MAX_PROCESSES = 1024;
+    public static final int MAX_ATTEMPTS_LIMIT = 100;
+
+    public JobSpec {
+        command = List.copyOf(command);
+        deviceIds = List.copyOf(deviceIds);
+        env = Map.copyOf(env);
+        if (numProcesses < 1 || numProcesses > MAX_PROCESSES) {
+            throw new LimitOutOfRangeException("num_processes", numProcesses, "between 1 and " + MAX_PROCESSES);
+        }
+        for (Integer id : deviceIds) {
+            if (id < 0) {
+                throw new ValidationException("device_ids must be GPU indices >= 0, got " + deviceIds);
+            }
+        }
+        for (String key : env.keySet()) {
+            if (key.isEmpty() || key.contains("=") || key.indexOf('\0') >= 0) {
+                throw new ValidationException("env names must be non-empty and contain no '=' or NUL: '" + key + "'");
+            }
+        }
+        if (workingDir != null && workingDir.isBlank()) {
+            workingDir = null;
+        }
+        if (!(estimatedCost >= 0) || Double.isInfinite(estimatedCost)) {
+            throw new LimitOutOfRangeException("estimated_cost", estimatedCost, "a finite number >= 0");
+        }
+        if (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
+            throw new LimitOutOfRangeException("max_attempts", maxAttempts, "between 1 and " + MAX_ATTEMPTS_LIMIT);
+        }
+        if (maxRuntimeSeconds != null && maxRuntimeSeconds <= 0) {
+            throw new LimitOutOfRangeException("max_runtime_seconds", maxRuntimeSeconds, "> 0 or absent");
+        }
+        if (runName != null && runName.isBlank()) {
+            runName = null;
+        }
+    }
+
+    /** A one-GPU spec running {@code command}, with every other field at its default. */
+    public static JobSpec of(String... command) {
+        return builder().command(List.of(command)).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder()
+                .command(command)
+                .numProcesses(numProcesses)
+                .deviceIds(deviceIds)
+                .env(env)
+                .workingDir(workingDir)
+                .estimatedCost(estimatedCost)
+                .maxAttempts(maxAttempts)
+                .maxRuntimeSeconds(maxRuntimeSeconds)
+                .runName(runName);
+    }
+
+    /** Builds a {@link JobSpec}; defaults: 1 process, no preferred ids, cost 0, 3 attempts. Not thread-safe. */
+    public static final class Builder {
+        private List<String> command = new ArrayList<>();
+        private int numProcesses = 1;
+        private List<Integer> deviceIds = new ArrayList<>();
+        private Map<String, String> env = new LinkedHashMap<>();
+        private String workingDir;
+        private double estimatedCost;
+        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private Long maxRuntimeSeconds;
+        private String runName;
+
+        private Builder() {}
+
+        public Builder command(List<String> command) {
+            this.command = Objects.requireNonNull(command, "command");
+            return this;
+        }
+
+        public Builder numProcesses(int numProcesses) {
+            this.numProcesses = numProcesses;
+            return this;
+        }
+
+        public Builder deviceIds(List<Integer> deviceIds) {
+            this.deviceIds = Objects.requireNonNull(deviceIds, "deviceIds");
+            return this;
+        }
+
+        public Builder env(Map<String, String> env) {
+            this.env = Objects.requireNonNull(env, "env");
+            return this;
+        }
+
+        public Builder workingDir(String workingDir) {
+            this.workingDir = workingDir;
+            return this;
+        }
+
+        public Builder estimatedCost(double estimatedCost) {
+            this.estimatedCost = estimatedCost;
+            return this;
+        }
+
+        public Builder maxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        public Builder maxRuntimeSeconds(Long maxRuntimeSeconds) {
+            this.maxRuntimeSeconds = maxRuntimeSeconds;
+            return this;
+        }
+
+        public Builder runName(String runName) {
+            this.runName = runName;
+            return this;
+        }
+
+        public JobSpec build() {
+            return new JobSpec(
+                    command, numProcesses, deviceIds, env, workingDir, estimatedCost, maxAttempts, maxRuntimeSeconds, runName);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.gpuqueue.core.model;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Why a job is not running yet, as a kind (for code) and a sentence (for people), e.g.
+ * {@code user limit 2/2}. Immutable.
+ */
+public record PendingReason(Kind kind, String message) {
+
+    /** Every way a job can wait. */
+    public enum Kind {
+        GLOBAL_LIMIT,
+        USER_LIMIT,
+        TEAM_LIMIT,
+        LOCAL_JOB_LIMIT,
+        LOCAL_GPU_LIMIT,
+        WAITING_FOR_GPUS,
+        WAITING_FOR_DEVICES,
+        BEHIND_GPU_JOB,
+        NO_WORKER,
+        NO_DISPATCHER,
+        CAN_NEVER_FIT,
+        AWAITING_APPROVAL
+    }
+
+    public PendingReason {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(message, "message");
+    }
+
+    public static PendingReason globalLimit(int running, int max) {
+        return new PendingReason(Kind.GLOBAL_LIMIT, "global limit " + running + "/" + max);
+    }
+
+    public static PendingReason userLimit(int running, int max) {
+        return new PendingReason(Kind.USER_LIMIT, "user limit " + running + "/" + max);
+    }
+
+    public static PendingReason teamLimit(String team, int running, int max) {
+        return new PendingReason(Kind.TEAM_LIMIT, "team " + team + " at " + running + "/" + max);
+    }
+
+    public static PendingReason localJobLimit(int running, int max) {
+        return new PendingReason(Kind.LOCAL_JOB_LIMIT, "local job limit " + running + "/" + max);
+    }
+
+    public static PendingReason localGpuLimit(int needed, int held, int max) {
+        return new PendingReason(Kind.LOCAL_GPU_LIMIT,
+                "local GPU limit: needs " + needed + ", " + held + "/" + max + " in use");
+    }
+
+    public static PendingReason waitingForGpus(int needed, int free) {
+        return new PendingReason(Kind.WAITING_FOR_GPUS,
+                "waiting for " + needed + (needed == 1 ? " GPU" : " GPUs") + " (" + free + " free)");
+    }
+
+    public static PendingReason waitingForDevices(List<Integer> preferred, List<Integer> busy) {
+        return new PendingReason(Kind.WAITING_FOR_DEVICES, "waiting for GPUs " + preferred + " (busy: " + busy + ")");
+    }
+
+    public static PendingReason behindGpuJob() {
+        return new PendingReason(Kind.BEHIND_GPU_JOB, "behind a job waiting for GPUs");
+    }
+
+    public static PendingReason noWorker() {
+        return new PendingReason(Kind.NO_WORKER, "waiting for an idle worker that matches");
+    }
+
+    public static PendingReason noDispatcher(String provider) {
+        return new PendingReason(Kind.NO_DISPATCHER, "no dispatcher for provider '" + provider + "'");
+    }
+
+    public static PendingReason canNeverFit(String why) {
+        return new PendingReason(Kind.CAN_NEVER_FIT, "can never fit: " + why);
+    }
+
+    public static PendingReason awaitingApproval() {
+        return new PendingReason(Kind.AWAITING_APPROVAL, "awaiting approval");
+    }
+
+    @Override
+    public String toString() {
+        return message;
+    }
+}

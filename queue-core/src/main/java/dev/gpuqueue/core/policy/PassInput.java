@@ -1,0 +1,42 @@
+package dev.gpuqueue.core.policy;
+
+import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.QueueSettings;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * Everything one scheduling pass decides from: the pending and running jobs (read in the same
+ * transaction that will commit the decisions), the settings, the installed GPU indices, the cloud
+ * providers that have a dispatcher, and {@code now}. Immutable.
+ */
+public record PassInput(
+        List<Job> pending,
+        List<Job> running,
+        QueueSettings settings,
+        SortedSet<Integer> gpus,
+        Set<String> cloudProviders,
+        Instant now) {
+
+    public PassInput {
+        pending = List.copyOf(pending);
+        running = List.copyOf(running);
+        Objects.requireNonNull(settings, "settings");
+        gpus = Collections.unmodifiableSortedSet(new TreeSet<>(gpus));
+        cloudProviders = Set.copyOf(cloudProviders);
+        Objects.requireNonNull(now, "now");
+    }
+
+    /** A pass over local jobs only (no cloud dispatchers). */
+    public static PassInput of(
+            Collection<Job> pending, Collection<Job> running, QueueSettings settings, Collection<Integer> gpus,
+            Instant now) {
+        return new PassInput(List.copyOf(pending), List.copyOf(running), settings, new TreeSet<>(gpus), Set.of(), now);
+    }
+}

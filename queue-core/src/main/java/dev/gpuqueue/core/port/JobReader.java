@@ -1,0 +1,47 @@
+package dev.gpuqueue.core.port;
+
+import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.model.QueueSettings;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The reads of a {@link JobStore} unit of work. Valid only inside that unit. */
+public interface JobReader {
+
+    Optional<Job> find(JobId id);
+
+    /** The job {@code userId} submitted with {@code idempotencyKey}, if any. */
+    Optional<Job> findByIdempotencyKey(long userId, String idempotencyKey);
+
+    /** Every job with {@code status}, in no particular order. */
+    List<Job> withStatus(JobStatus status);
+
+    /** One page of jobs matching {@code query}, in its order. */
+    List<Job> list(JobQuery query);
+
+    /** How many jobs match {@code query} (ignoring its limit and offset). */
+    long count(JobQuery query);
+
+    /** Job counts per status; every status is present, zero included. */
+    Map<JobStatus, Long> countByStatus();
+
+    /** Active (pending, blocked, running) jobs per user id; users without any are absent. */
+    Map<Long, Long> activeCountByUser();
+
+    /** Jobs whose {@code started_at} is at or after {@code since}. */
+    List<Job> startedSince(Instant since);
+
+    /** Terminal jobs whose {@code completed_at} is at or after {@code since}. */
+    List<Job> completedSince(Instant since);
+
+    /** The job's events, oldest first; empty for an unknown job. */
+    List<JobEvent> events(JobId id);
+
+    /** The persisted settings, or {@link QueueSettings#DEFAULTS} when none were saved. */
+    QueueSettings settings();
+}

@@ -1,0 +1,421 @@
+package dev.gpuqueue.core.service;
+
+import static dev.gpuqueue.core.model.JobStatus.PENDING;
+import static dev.gpuqueue.core.model.JobStatus.RUNNING;
+
+import dev.gpuqueue.core.error.LaunchException;
+import dev.gpuqueue.core.error.QueueException;
+import dev.gpuqueue.core.error.StaleReportException;
+import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.JobType;
+import dev.gpuqueue.core.model.Placement;
+import dev.gpuqueue.core.model.ProcessRef;
+import dev.gpuqueue.core.policy.DispatchPlanner;
+import dev.gpuqueue.core.policy.PassInput;
+import dev.gpuqueue.core.policy.PassPlan;
+import dev.gpuqueue.core.port.AttemptListener;
+import dev.gpuqueue.core.port.AttemptOutcome;
+import dev.gpuqueue.core.port.Dispatcher;
+import dev.gpuqueue.core.port.GpuInventory;
+import dev.gpuqueue.core.port.JobLauncher;
+import dev.gpuqueue.core.port.JobReader;
+import dev.gpuqueue.core.port.JobStore;
+import dev.gpuqueue.core.port.JobTransaction;
+import java.lang.System.Logger.Level;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Starts pending jobs. {@link #runOnce()} is one synchronous pass: in a single store transaction it
+ * reads pending and running jobs, plans with {@link DispatchPlanner}, and moves the chosen jobs to
+ * running with their placement; after the commit it launches them. A launch that fails puts the job
+ * back to pending with {@code attempt + 1}, or fails it on its last attempt. The optional background
+ * loop ({@link #start()}) repeats the pass and enforces {@code max_runtime_seconds}.
+ *
+ * <p>It is also the {@link AttemptListener} of every launch: an attempt's end is committed (GPUs
+ * released) and then a pass runs. Reports carry the attempt number; one for an attempt that no
+ * longer holds the job is refused with {@link StaleReportException}. Thread-safe: any number of
+ * threads may call any method; correctness rests on the store's serialized transactions.
+ */
+public final class Scheduler implements AttemptListener {
+    private static final System.Logger LOG = System.getLogger(Scheduler.class.getName());
+
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
+
+    static final String ACTOR = "scheduler";
+    static final String RUNNER = "runner";
+
+    private final JobStore store;
+    private final GpuInventory gpus;
+    private final JobLauncher launcher;
+    private final Map<String, Dispatcher> dispatchers;
+    private final Clock clock;
+    private final Duration interval;
+    private final Duration stopGrace;
+    /** Jobs whose attempt is being stopped on purpose: their exit is recorded by the stopper, not the runner. */
+    private final Set<JobId> stopping = ConcurrentHashMap.newKeySet();
+
+    private ScheduledExecutorService loop;
+    private volatile Instant lastTick;
+
+    public Scheduler(JobStore store, GpuInventory gpus, JobLauncher launcher, Map<String, Dispatcher> dispatchers,
+            Clock clock, Duration interval, Duration stopGrace) {
+        this.store = store;
+        this.gpus = gpus;
+        this.launcher = launcher;
+        this.dispatchers = Map.copyOf(dispatchers);
+        this.clock = clock;
+        if (interval.isZero() || interval.isNegative() || stopGrace.isNegative()) {
+            throw new IllegalArgumentException("interval must be > 0 and stop grace >= 0");
+        }
+        this.interval = interval;
+        this.stopGrace = stopGrace;
+    }
+
+    // ---- passes ----------------------------------------------------------------------------------
+
+    /** Runs one scheduling pass now and returns what it started and why the others wait. */
+    public PassResult runOnce() {
+        return runPassAfter(tx -> {}, plan -> {});
+    }
+
+    /**
+     * Runs {@code prelude} (a submit's insert, say) and a pass in one transaction; {@code veto} sees
+     * the plan before commit and may throw to roll everything back. Then launches what started.
+     */
+    PassResult runPassAfter(Consumer<JobTransaction> prelude, Consumer<PassPlan> veto) {
+        Dispatched dispatched = store.inTransaction(tx -> {
+            prelude.accept(tx);
+            Dispatched d = dispatch(tx);
+            veto.accept(d.plan());
+            return d;
+        });
+        List<Job> started = new ArrayList<>();
+        List<Job> failed = new ArrayList<>();
+        for (Job job : dispatched.started()) {
+            launch(job).ifPresentOrElse(started::add, () -> failed.add(job));
+        }
+        if (!failed.isEmpty()) {
+            LOG.log(Level.DEBUG, "{0} launch(es) failed; their GPUs are free for the next pass", failed.size());
+        }
+        return new PassResult(started, failed, dispatched.plan().waiting());
+    }
+
+    /** What a pass would decide now, including {@code extra} as if it were pending; commits nothing. */
+    PassPlan preview(Job extra) {
+        return store.read(reader -> plan(reader, extra));
+    }
+
+    /** The plan for the current state, for listings and positions (what users see is what will happen). */
+    PassPlan currentPlan(JobReader reader) {
+        return plan(reader, null);
+    }
+
+    private PassPlan plan(JobReader reader, Job extra) {
+        List<Job> pending = new ArrayList<>(reader.withStatus(PENDING));
+        if (extra != null) {
+            pending.add(extra);
+        }
+        return DispatchPlanner.plan(new PassInput(pending, reader.withStatus(RUNNING), reader.settings(),
+                gpus.indices(), dispatchers.keySet(), clock.instant()));
+    }
+
+    private record Dispatched(PassPlan plan, List<Job> started) {}
+
+    private Dispatched dispatch(JobTransaction tx) {
+        Instant now = clock.instant();
+        PassPlan plan = plan(tx, null);
+        List<Job> started = new ArrayList<>();
+        for (PassPlan.Start start : plan.starts()) {
+            Job running = tx.update(start.job(), start.job().dispatched(start.placement(), now));
+            tx.append(JobEvent.of(start.job(), running, now, ACTOR, JobEvent.Type.DISPATCHED,
+                    describe(start.placement()) + ", attempt " + running.attempt()));
+            started.add(running);
+        }
+        return new Dispatched(plan, started);
+    }
+
+    private static String describe(Placement placement) {
+        if (placement.onWorker()) {
+            return "on worker " + placement.workerId();
+        }
+        return placement.gpus().isEmpty() ? "dispatched" : "on GPUs " + placement.gpus();
+    }
+
+    // ---- launching -------------------------------------------------------------------------------
+
+    /** Launches a job that was just dispatched; returns it as recorded, or empty when the launch failed. */
+    private Optional<Job> launch(Job job) {
+        Optional<ProcessRef> process;
+        try {
+            if (job.type() == JobType.CLOUD) {
+                dispatchers.get(job.provider()).dispatch(job, this);
+                process = Optional.empty();
+            } else {
+                process = launcher.launch(job, this);
+            }
+        } catch (RuntimeException e) {
+            String reason = "launch failed: " + (e instanceof LaunchException ? e.getMessage() : e.toString());
+            LOG.log(Level.WARNING, "Job {0} attempt {1}: {2}", job.id(), job.attempt(), reason);
+            recordLaunchFailure(job, reason);
+            return Optional.empty();
+        }
+        return Optional.of(recordLaunch(job, process.orElse(null)));
+    }
+
+    private Job recordLaunch(Job job, ProcessRef process) {
+        Instant now = clock.instant();
+        Optional<Job> recorded = store.inTransaction(tx -> {
+            Optional<Job> current = tx.find(job.id());
+            if (current.isEmpty() || !holds(current.get(), job.attempt())) {
+                return Optional.empty();
+            }
+            Job updated = process == null ? current.get() : tx.update(current.get(), current.get().launched(process));
+            tx.append(JobEvent.of(current.get(), updated, now, ACTOR, JobEvent.Type.LAUNCHED,
+                    process == null ? "launched" : "launched as pid " + process.pid()));
+            return Optional.of(updated);
+        });
+        if (recorded.isPresent()) {
+            return recorded.get();
+        }
+        // Cancelled (or ended) between dispatch and launch: never leave an orphan attempt running.
+        LOG.log(Level.INFO, "Job {0} attempt {1} ended before its launch was recorded; stopping it",
+                job.id(), job.attempt());
+        stopAttempt(job);
+        return store.read(r -> r.find(job.id())).orElse(job);
+    }
+
+    private void recordLaunchFailure(Job job, String reason) {
+        Instant now = clock.instant();
+        store.inTransaction(tx -> {
+            tx.find(job.id()).filter(current -> holds(current, job.attempt())).ifPresent(current -> {
+                Job next = current.retryOrFail(reason, now);
+                tx.update(current, next);
+                tx.append(JobEvent.of(current, next, now, ACTOR,
+                        next.status() == PENDING ? JobEvent.Type.REQUEUED : JobEvent.Type.FAILED, reason));
+            });
+            return null;
+        });
+    }
+
+    private static boolean holds(Job job, int attempt) {
+        return job.status() == RUNNING && job.attempt() == attempt;
+    }
+
+    // ---- attempt outcomes ------------------------------------------------------------------------
+
+    /**
+     * Records how an attempt ended (completed on exit code 0, else failed naming the code), then runs
+     * a pass. Ignored while the attempt is being stopped on purpose (cancel, time limit).
+     *
+     * @throws StaleReportException when the attempt no longer holds the job
+     */
+    @Override
+    public void attemptEnded(JobId jobId, int attempt, AttemptOutcome outcome) {
+        if (stopping.contains(jobId)) {
+            LOG.log(Level.DEBUG, "Job {0} attempt {1} ended while being stopped", jobId, attempt);
+            return;
+        }
+        Instant now = clock.instant();
+        Job finished = commitReport(jobId, attempt, current -> outcome.success()
+                ? current.completed(outcome.exitCode(), now)
+                : current.failed(outcome.errorMessage(), outcome.exitCode(), now), now);
+        LOG.log(Level.INFO, "Job {0} {1}{2}", jobId, finished.status().wireName(),
+                finished.errorMessage() == null ? "" : ": " + finished.errorMessage());
+        runOnce();
+    }
+
+    /** An attempt whose outcome is unknown (its runner vanished): requeue, or fail on the last attempt. */
+    public void attemptLost(JobId jobId, int attempt, String reason) {
+        Instant now = clock.instant();
+        commitReport(jobId, attempt, current -> current.retryOrFail(reason, now), now);
+        runOnce();
+    }
+
+    private Job commitReport(JobId jobId, int attempt, Function<Job, Job> change, Instant now) {
+        return store.inTransaction(tx -> {
+            Job current = tx.find(jobId).orElseThrow(() -> new StaleReportException(jobId, attempt, "no such job"));
+            if (current.status() != RUNNING) {
+                throw new StaleReportException(jobId, attempt, "the job is " + current.status().wireName());
+            }
+            if (current.attempt() != attempt) {
+                throw new StaleReportException(jobId, attempt, "attempt " + current.attempt() + " holds the job");
+            }
+            Job next = change.apply(current);
+            tx.update(current, next);
+            tx.append(JobEvent.of(current, next, now, RUNNER, eventType(next), next.errorMessage()));
+            return next;
+        });
+    }
+
+    static JobEvent.Type eventType(Job after) {
+        return switch (after.status()) {
+            case COMPLETED -> JobEvent.Type.COMPLETED;
+            case FAILED -> JobEvent.Type.FAILED;
+            case CANCELLED -> JobEvent.Type.CANCELLED;
+            case PENDING -> JobEvent.Type.REQUEUED;
+            default -> throw new IllegalArgumentException("not an outcome: " + after.status());
+        };
+    }
+
+    // ---- stopping --------------------------------------------------------------------------------
+
+    /**
+     * Stops {@code job}'s running attempt and waits until it is gone, then runs {@code commit} in a
+     * transaction. While stopping, the attempt's own exit report is ignored, so the commit decides
+     * the outcome (cancelled, or failed for a time limit).
+     */
+    <T> T stopThen(Job job, Function<JobTransaction, T> commit) {
+        stopping.add(job.id());
+        try {
+            stopAttempt(job);
+            return store.inTransaction(commit);
+        } finally {
+            stopping.remove(job.id());
+        }
+    }
+
+    private void stopAttempt(Job job) {
+        if (job.type() == JobType.CLOUD) {
+            Dispatcher dispatcher = dispatchers.get(job.provider());
+            if (dispatcher != null) {
+                dispatcher.cancel(job);
+            }
+        } else {
+            launcher.stop(job, stopGrace);
+        }
+    }
+
+    /**
+     * Stops running jobs past their {@code max_runtime_seconds} and fails them ("exceeded max runtime
+     * of N s"); runs a pass when any was stopped. Returns the jobs it failed.
+     */
+    public List<Job> enforceTimeLimits() {
+        Instant now = clock.instant();
+        List<Job> overdue = store.read(r -> r.withStatus(RUNNING)).stream()
+                .filter(job -> job.spec().maxRuntimeSeconds() != null
+                        && !now.isBefore(job.startedAt().plusSeconds(job.spec().maxRuntimeSeconds())))
+                .toList();
+        List<Job> failed = new ArrayList<>();
+        for (Job job : overdue) {
+            String reason = "exceeded max runtime of " + job.spec().maxRuntimeSeconds() + " s";
+            LOG.log(Level.INFO, "Job {0} {1}; stopping it", job.id(), reason);
+            Job result = stopThen(job, tx -> tx.find(job.id()).filter(c -> holds(c, job.attempt())).map(current -> {
+                Instant at = clock.instant();
+                Job next = current.failed(reason, null, at);
+                tx.update(current, next);
+                tx.append(JobEvent.of(current, next, at, ACTOR, JobEvent.Type.FAILED, reason));
+                return next;
+            }).orElse(null));
+            if (result != null) {
+                failed.add(result);
+            }
+        }
+        if (!failed.isEmpty()) {
+            runOnce();
+        }
+        return failed;
+    }
+
+    // ---- background loop -------------------------------------------------------------------------
+
+    /** Starts the background loop (idempotent): every interval, enforce time limits and run a pass. */
+    public synchronized void start() {
+        if (loop != null) {
+            return;
+        }
+        loop = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "gpuqueue-scheduler");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long millis = interval.toMillis();
+        loop.scheduleWithFixedDelay(this::tick, millis, millis, TimeUnit.MILLISECONDS);
+        LOG.log(Level.INFO, "Queue scheduler started with {0}s processing interval", seconds(interval));
+    }
+
+    /** Stops the background loop and waits for a pass in progress to finish; running jobs are untouched. */
+    public synchronized void stop() {
+        if (loop == null) {
+            return;
+        }
+        loop.shutdown();
+        try {
+            if (!loop.awaitTermination(30, TimeUnit.SECONDS)) {
+                loop.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            loop.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        loop = null;
+        LOG.log(Level.INFO, "Queue scheduler stopped");
+    }
+
+    public synchronized boolean isStarted() {
+        return loop != null;
+    }
+
+    /** When the background loop last completed a tick, or null if it has not. */
+    public Instant lastTick() {
+        return lastTick;
+    }
+
+    public Duration interval() {
+        return interval;
+    }
+
+    private void tick() {
+        try {
+            enforceTimeLimits();
+            runOnce();
+            lastTick = clock.instant();
+        } catch (QueueException e) {
+            LOG.log(Level.WARNING, "Scheduling pass failed; retrying next tick: {0}", e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "Scheduling pass failed unexpectedly; retrying next tick", e);
+        }
+    }
+
+    static String seconds(Duration duration) {
+        return BigDecimal.valueOf(duration.toMillis()).movePointLeft(3).stripTrailingZeros().toPlainString();
+    }
+
+    /** The store, for collaborators in this package. */
+    JobStore store() {
+        return store;
+    }
+
+    /** Whether cloud jobs of {@code provider} can ever be handed to anyone. */
+    boolean hasDispatcher(String provider) {
+        return dispatchers.containsKey(provider);
+    }
+
+    Set<String> providers() {
+        return dispatchers.keySet();
+    }
+
+    JobLauncher launcher() {
+        return launcher;
+    }
+
+    GpuInventory gpus() {
+        return gpus;
+    }
+}

@@ -1,0 +1,333 @@
+package dev.gpuqueue.core.testing;
+
+import static dev.gpuqueue.core.testing.TestJobs.ALICE;
+import static dev.gpuqueue.core.testing.TestJobs.BOB;
+import static dev.gpuqueue.core.testing.TestJobs.T0;
+import static dev.gpuqueue.core.testing.TestJobs.job;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gpuqueue.core.error.ConcurrentUpdateException;
+import dev.gpuqueue.core.error.ConflictException;
+import dev.gpuqueue.core.error.JobNotFoundException;
+import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.JobSpec;
+import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.model.JobType;
+import dev.gpuqueue.core.model.Placement;
+import dev.gpuqueue.core.model.ProcessRef;
+import dev.gpuqueue.core.model.QueueSettings;
+import dev.gpuqueue.core.model.Target;
+import dev.gpuqueue.core.port.JobQuery;
+import dev.gpuqueue.core.port.JobReader;
+import dev.gpuqueue.core.port.JobStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What every {@link JobStore} must do. An implementation's test extends this and supplies a fresh,
+ * empty store per test.
+ */
+public abstract class JobStoreContract {
+    protected JobStore store;
+
+    /** A new, empty store (a fresh database file for durable stores). */
+    protected abstract JobStore newStore() throws Exception;
+
+    @BeforeEach
+    void createStore() throws Exception {
+        store = newStore();
+    }
+
+    protected Job insert(Job job) {
+        return store.inTransaction(tx -> tx.insert(job));
+    }
+
+    protected Job find(JobId id) {
+        return store.read(r -> r.find(id)).orElseThrow();
+    }
+
+    // Typed reads: AssertJ cannot pick an assertThat overload for a generic lambda result.
+    protected Optional<Job> maybe(Function<JobReader, Optional<Job>> read) {
+        return store.read(read);
+    }
+
+    protected List<Job> jobs(Function<JobReader, List<Job>> read) {
+        return store.read(read);
+    }
+
+    protected long number(Function<JobReader, Long> read) {
+        return store.read(read);
+    }
+
+    protected List<JobEvent> eventsOf(JobId id) {
+        return store.read(r -> r.events(id));
+    }
+
+    protected QueueSettings settings() {
+        return store.read(JobReader::settings);
+    }
+
+    /** A job with every optional field set, to check that nothing is lost on the way through the store. */
+    protected static Job fullyLoaded() {
+        JobSpec spec = JobSpec.builder()
+                .command(List.of("python", "train.py", "--lr", "3e-4", "quote\"s and spaces"))
+                .numProcesses(2).deviceIds(List.of(3, 1)).env(Map.of("A", "1", "EMPTY", ""))
+                .workingDir("/work/run").estimatedCost(12.5).maxAttempts(4).maxRuntimeSeconds(3600L)
+                .runName("quick-run").build();
+        Instant started = T0.plusMillis(1500).plusNanos(7_000);
+        return Job.builder()
+                .id(JobId.of("full-job")).type(JobType.CLOUD).provider("replicate").configName("big.cfg").spec(spec)
+                .submitter(ALICE).priority(20).priorityOverride(45).status(JobStatus.RUNNING).target(Target.WORKER)
+                .anyGpu(true).workerLabels(Map.of("gpu_type", "a100*", "location", "us-*")).requiresApproval(true)
+                .approvalId(7L).queuedAt(T0.plusNanos(123_000)).agingSince(T0.plusSeconds(1)).startedAt(started)
+                .attempt(2).placement(new Placement(List.of(1, 3), "worker-9"))
+                .process(new ProcessRef(4242, started.plusMillis(3))).exitCode(null).errorMessage("retry after loss")
+                .metadata(Map.of("run_name", "quick-run", "note", "ünïcödé ✓")).idempotencyKey("key-1")
+                .build();
+    }
+
+    @Test
+    void insertAssignsIncreasingSequenceNumbersAndVersionZero() {
+        Job a = insert(job().build());
+        Job b = insert(job().build());
+
+        assertThat(a.seq()).isPositive();
+        assertThat(b.seq()).isGreaterThan(a.seq());
+        assertThat(a.version()).isZero();
+        assertThat(find(a.id())).isEqualTo(a);
+    }
+
+    @Test
+    void everyFieldSurvivesTheRoundTrip() {
+        Job stored = insert(fullyLoaded());
+
+        Job found = find(stored.id());
+
+        assertThat(found).isEqualTo(stored);
+        assertThat(found.queuedAt()).isEqualTo(T0.plusNanos(123_000));
+        assertThat(found.spec().deviceIds()).containsExactly(3, 1);
+        assertThat(found.metadata()).containsEntry("note", "ünïcödé ✓");
+    }
+
+    @Test
+    void aDuplicateIdOrIdempotencyKeyIsAConflictAndChangesNothing() {
+        Job first = insert(job().id("dup").user(ALICE).build().toBuilder().idempotencyKey("k").build());
+
+        assertThatThrownBy(() -> insert(job().id("dup").build())).isInstanceOf(ConflictException.class);
+        assertThatThrownBy(() -> insert(job().user(ALICE).build().toBuilder().idempotencyKey("k").build()))
+                .isInstanceOf(ConflictException.class);
+        Job otherUsersKey = insert(job().user(BOB).build().toBuilder().idempotencyKey("k").build());
+
+        assertThat(maybe(r -> r.findByIdempotencyKey(ALICE.userId(), "k"))).contains(first);
+        assertThat(maybe(r -> r.findByIdempotencyKey(BOB.userId(), "k"))).contains(otherUsersKey);
+        assertThat(number(r -> r.count(JobQuery.all()))).isEqualTo(2);
+    }
+
+    @Test
+    void onlyInitialStatusesCanBeInserted() {
+        Job completed = job().running(0).build().completed(0, T0);
+        assertThatThrownBy(() -> insert(completed)).isInstanceOf(ConflictException.class);
+    }
+
+    @Test
+    void updateIsACompareAndSetOnStatusAndVersion() {
+        Job pending = insert(job().build());
+        Job running = store.inTransaction(tx -> tx.update(pending, pending.dispatched(Placement.localGpus(List.of(0)), T0)));
+
+        assertThat(running.version()).isEqualTo(1);
+        assertThat(find(pending.id())).isEqualTo(running);
+
+        // A writer still holding the old read loses, and nothing changes.
+        assertThatThrownBy(() -> store.inTransaction(tx -> tx.update(pending, pending.cancelled(T0))))
+                .isInstanceOf(ConcurrentUpdateException.class);
+        assertThat(find(pending.id()).status()).isEqualTo(JobStatus.RUNNING);
+
+        Job sameVersionWrongStatus = running.toBuilder().status(JobStatus.PENDING).placement(Placement.NONE).build();
+        assertThatThrownBy(() -> store.inTransaction(tx -> tx.update(sameVersionWrongStatus, running.completed(0, T0))))
+                .isInstanceOf(ConcurrentUpdateException.class);
+    }
+
+    @Test
+    void updatingAMissingJobSaysSo() {
+        Job never = job().build();
+        assertThatThrownBy(() -> store.inTransaction(tx -> tx.update(never, never.cancelled(T0))))
+                .isInstanceOf(JobNotFoundException.class);
+    }
+
+    @Test
+    void aFailedUnitOfWorkLeavesNoTrace() {
+        Job kept = insert(job().build());
+        QueueSettings before = settings();
+
+        assertThatThrownBy(() -> store.inTransaction(tx -> {
+            tx.insert(job().id("ghost").build());
+            Job updated = tx.update(kept, kept.cancelled(T0));
+            tx.append(JobEvent.of(kept, updated, T0, "test", JobEvent.Type.CANCELLED, null));
+            tx.saveSettings(before.toBuilder().maxConcurrent(42).build());
+            throw new IllegalStateException("boom");
+        })).isInstanceOf(IllegalStateException.class).hasMessage("boom");
+
+        assertThat(maybe(r -> r.find(JobId.of("ghost")))).isEmpty();
+        assertThat(find(kept.id())).isEqualTo(kept);
+        assertThat(eventsOf(kept.id())).isEmpty();
+        assertThat(settings()).isEqualTo(before);
+        assertThat(insert(job().build()).seq()).isGreaterThan(kept.seq());
+    }
+
+    @Test
+    void withStatusAndCountsReflectEveryChange() {
+        Job a = insert(job().user(ALICE).build());
+        insert(job().user(ALICE).blocked().build());
+        Job c = insert(job().user(BOB).build());
+        store.inTransaction(tx -> tx.update(c, c.dispatched(Placement.localGpus(List.of(0)), T0)));
+        store.inTransaction(tx -> tx.update(a, a.cancelled(T0)));
+
+        assertThat(jobs(r -> r.withStatus(JobStatus.RUNNING))).extracting(Job::id).containsExactly(c.id());
+        assertThat(jobs(r -> r.withStatus(JobStatus.PENDING))).isEmpty();
+        Map<JobStatus, Long> counts = store.read(JobReader::countByStatus);
+        assertThat(counts).containsOnlyKeys(JobStatus.values());
+        assertThat(counts).containsEntry(JobStatus.RUNNING, 1L).containsEntry(JobStatus.BLOCKED, 1L)
+                .containsEntry(JobStatus.CANCELLED, 1L).containsEntry(JobStatus.PENDING, 0L);
+        Map<Long, Long> active = store.read(JobReader::activeCountByUser);
+        assertThat(active).containsOnly(Map.entry(ALICE.userId(), 1L), Map.entry(BOB.userId(), 1L));
+    }
+
+    @Test
+    void listFiltersOrdersAndPages() {
+        List<Job> inserted = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            inserted.add(insert(job().user(i % 2 == 0 ? ALICE : BOB).build()));
+        }
+        Job done = inserted.get(0);
+        store.inTransaction(tx -> tx.update(done, done.cancelled(T0.plusSeconds(50))));
+        Job done2 = inserted.get(3);
+        store.inTransaction(tx -> tx.update(done2, done2.cancelled(T0.plusSeconds(10))));
+
+        List<Job> newest = store.read(r -> r.list(JobQuery.all()));
+        assertThat(newest).extracting(Job::seq).isSortedAccordingTo((x, y) -> Long.compare(y, x));
+
+        JobQuery alicePage = new JobQuery(Set.of(), ALICE.userId(), JobQuery.Order.NEWEST_FIRST, 2, 1);
+        assertThat(jobs(r -> r.list(alicePage))).extracting(Job::id)
+                .containsExactly(inserted.get(2).id(), inserted.get(0).id());
+        assertThat(number(r -> r.count(alicePage))).isEqualTo(3);
+
+        JobQuery cancelled = new JobQuery(Set.of(JobStatus.CANCELLED), null, JobQuery.Order.RECENTLY_COMPLETED_FIRST, 10, 0);
+        assertThat(jobs(r -> r.list(cancelled))).extracting(Job::id).containsExactly(done.id(), done2.id());
+    }
+
+    @Test
+    void startedAndCompletedSinceSelectByTime() {
+        Job early = insert(job().build());
+        Job late = insert(job().build());
+        Job earlyRunning = store.inTransaction(tx -> tx.update(early, early.dispatched(Placement.localGpus(List.of(0)), T0)));
+        store.inTransaction(tx -> tx.update(late, late.dispatched(Placement.localGpus(List.of(1)), T0.plusSeconds(100))));
+        store.inTransaction(tx -> tx.update(earlyRunning, earlyRunning.completed(0, T0.plusSeconds(200))));
+
+        assertThat(jobs(r -> r.startedSince(T0.plusSeconds(50)))).extracting(Job::id).containsExactly(late.id());
+        assertThat(jobs(r -> r.startedSince(T0))).hasSize(2);
+        assertThat(jobs(r -> r.completedSince(T0.plusSeconds(200)))).extracting(Job::id).containsExactly(early.id());
+        assertThat(jobs(r -> r.completedSince(T0.plusSeconds(201)))).isEmpty();
+    }
+
+    @Test
+    void eventsAreKeptInOrderPerJob() {
+        Job a = insert(job().build());
+        store.inTransaction(tx -> {
+            tx.append(JobEvent.of(null, a, T0, "alice", JobEvent.Type.SUBMITTED, "queued"));
+            tx.append(new JobEvent(a.id(), T0.plusSeconds(1), "scheduler", JobEvent.Type.DISPATCHED,
+                    JobStatus.PENDING, JobStatus.RUNNING, "on GPUs [0]"));
+            return null;
+        });
+
+        List<JobEvent> events = eventsOf(a.id());
+        assertThat(events).extracting(JobEvent::type).containsExactly(JobEvent.Type.SUBMITTED, JobEvent.Type.DISPATCHED);
+        assertThat(events.get(0).from()).isNull();
+        assertThat(events.get(1).detail()).isEqualTo("on GPUs [0]");
+        assertThat(events.get(1).at()).isEqualTo(T0.plusSeconds(1));
+        assertThat(eventsOf(JobId.of("unknown"))).isEmpty();
+    }
+
+    @Test
+    void settingsDefaultAndPersist() {
+        assertThat(settings()).isEqualTo(QueueSettings.DEFAULTS);
+        QueueSettings changed = QueueSettings.DEFAULTS.toBuilder().maxConcurrent(9).localGpuMaxConcurrent(3)
+                .approvalCostThreshold(2.5).enableFairShare(true).build();
+
+        store.inTransaction(tx -> {
+            tx.saveSettings(changed);
+            return null;
+        });
+
+        assertThat(settings()).isEqualTo(changed);
+    }
+
+    @Test
+    void cleanupDeletesOnlyOldTerminalJobsWithTheirEvents() {
+        Job old = insert(job().build());
+        Job recent = insert(job().build());
+        Job active = insert(job().build());
+        store.inTransaction(tx -> {
+            tx.update(old, old.cancelled(T0));
+            tx.update(recent, recent.cancelled(T0.plus(Duration.ofDays(40))));
+            tx.append(JobEvent.of(null, old, T0, "alice", JobEvent.Type.SUBMITTED, null));
+            return null;
+        });
+
+        List<JobId> deleted = store.inTransaction(tx -> tx.deleteTerminalCompletedBefore(T0.plus(Duration.ofDays(30))));
+
+        assertThat(deleted).containsExactly(old.id());
+        assertThat(maybe(r -> r.find(old.id()))).isEmpty();
+        assertThat(eventsOf(old.id())).isEmpty();
+        assertThat(maybe(r -> r.find(recent.id()))).isPresent();
+        assertThat(maybe(r -> r.find(active.id()))).isPresent();
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void concurrentUnitsOfWorkAreSerializedSoNoUpdateIsLost() throws Exception {
+        Job counter = insert(job().build());
+        int threads = 4;
+        int perThread = 50;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        store.inTransaction(tx -> {
+                            Job current = tx.find(counter.id()).orElseThrow();
+                            int n = Integer.parseInt(current.metadata().getOrDefault("n", "0"));
+                            return tx.update(current, current.toBuilder().metadata(Map.of("n", String.valueOf(n + 1))).build());
+                        });
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        Job result = find(counter.id());
+        assertThat(result.metadata()).containsEntry("n", String.valueOf(threads * perThread));
+        assertThat(result.version()).isEqualTo(threads * perThread);
+    }
+}

@@ -59,8 +59,8 @@ public final class GpuPlacement {
             Set<Integer> missing = new TreeSet<>(ids);
             missing.removeAll(new HashSet<>(installed));
             if (!missing.isEmpty()) {
-                return Optional.of("device_ids " + ids + ": GPU " + join(missing) + " does not exist (GPUs: "
-                        + new TreeSet<>(installed) + ")");
+                String which = missing.size() == 1 ? "GPU " + join(missing) + " does not" : "GPUs " + join(missing) + " do not";
+                return Optional.of("device_ids " + ids + ": " + which + " exist (GPUs: " + new TreeSet<>(installed) + ")");
             }
             if (ids.size() < needed) {
                 return Optional.of("needs " + gpus(needed) + " but device_ids lists only " + ids.size() + " " + ids);

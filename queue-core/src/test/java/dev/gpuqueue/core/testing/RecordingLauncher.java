@@ -135,6 +135,11 @@ public final class RecordingLauncher implements JobLauncher {
         aliveAttempts.put(id, attempt);
     }
 
+    /** The job's runner vanished: its attempt is no longer live here (and will never report). */
+    public void forget(JobId id) {
+        live.remove(id);
+    }
+
     /** Forgets the live attempts, as a server crash forgets its watchers (the processes are not told). */
     public void forgetLiveAttempts() {
         live.clear();

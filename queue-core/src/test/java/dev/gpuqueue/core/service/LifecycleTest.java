@@ -1,0 +1,281 @@
+package dev.gpuqueue.core.service;
+
+import static dev.gpuqueue.core.testing.QueueHarness.ADMIN;
+import static dev.gpuqueue.core.testing.QueueHarness.ALICE;
+import static dev.gpuqueue.core.testing.QueueHarness.BOB;
+import static dev.gpuqueue.core.testing.QueueHarness.CAROL;
+import static dev.gpuqueue.core.testing.QueueHarness.LEAD;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+import dev.gpuqueue.core.error.ConflictException;
+import dev.gpuqueue.core.error.IllegalTransitionException;
+import dev.gpuqueue.core.error.StaleReportException;
+import dev.gpuqueue.core.memory.InMemoryJobStore;
+import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.model.QueueSettings;
+import dev.gpuqueue.core.port.AttemptOutcome;
+import dev.gpuqueue.core.testing.QueueHarness;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Jobs from start to end, and which events trigger a scheduling pass (and which never do). */
+class LifecycleTest {
+    private final QueueHarness h = new QueueHarness(new InMemoryJobStore());
+
+    @Test
+    void completionReleasesTheGpusAndThenStartsTheNextJob() {
+        JobId first = h.submit(ALICE, "train").jobId();
+        JobId second = h.submit(BOB, "train").jobId();
+        assertThat(h.job(second).status()).isEqualTo(JobStatus.PENDING);
+
+        h.launcher.finish(first, 0);
+
+        Job done = h.job(first);
+        assertThat(done.status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(done.exitCode()).isZero();
+        assertThat(done.allocatedGpus()).isEmpty();
+        assertThat(done.completedAt()).isEqualTo(h.clock.instant());
+        assertThat(h.job(second).status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(h.job(second).allocatedGpus()).containsExactly(0);
+    }
+
+    @Test
+    void aNonZeroExitFailsTheJobNamingTheCodeAndStartsTheNext() {
+        JobId first = h.submit(ALICE, "train").jobId();
+        JobId second = h.submit(BOB, "train").jobId();
+
+        h.launcher.finish(first, 3);
+
+        assertThat(h.job(first).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(h.job(first).errorMessage()).isEqualTo("exited with code 3");
+        assertThat(h.job(first).exitCode()).isEqualTo(3);
+        assertThat(h.job(second).status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(h.eventTypes(first)).endsWith(JobEvent.Type.FAILED);
+    }
+
+    @Test
+    void cancellingARunningJobStopsItReleasesItsGpusAndStartsNothing() {
+        JobId first = h.submit(ALICE, "train").jobId();
+        JobId second = h.submit(BOB, "train").jobId();
+
+        Job cancelled = h.service().cancel(ALICE, first);
+
+        assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(h.launcher.stopped()).containsExactly(first);
+        assertThat(h.launcher.isLive(first)).isFalse();
+        assertThat(h.service().stats().local().allocatedGpus()).isEmpty();
+        assertThat(h.job(second).status()).as("no pass after a cancel").isEqualTo(JobStatus.PENDING);
+
+        h.service().process(ADMIN);
+        assertThat(h.job(second).status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(h.eventTypes(first)).endsWith(JobEvent.Type.CANCELLED);
+    }
+
+    @Test
+    void theQueueCancelRefusesRunningJobsAndCancelsWaitingOnes() {
+        JobId running = h.submit(ALICE, "train").jobId();
+        JobId pending = h.submit(BOB, "train").jobId();
+
+        assertThatThrownBy(() -> h.service().cancelWaiting(ALICE, running))
+                .isInstanceOf(ConflictException.class)
+                .hasMessage("job " + running + " is running; stop it with POST /api/jobs/" + running + "/cancel");
+        assertThat(h.service().cancelWaiting(BOB, pending).status()).isEqualTo(JobStatus.CANCELLED);
+        assertThatThrownBy(() -> h.service().cancelWaiting(BOB, pending)).isInstanceOf(IllegalTransitionException.class);
+        assertThat(h.launcher.stopped()).isEmpty();
+    }
+
+    @Test
+    void cancellingATerminalJobIsAConflictNotARewrite() {
+        JobId id = h.submit(ALICE, "train").jobId();
+        h.launcher.finish(id, 0);
+
+        assertThatThrownBy(() -> h.service().cancel(ALICE, id)).isInstanceOf(IllegalTransitionException.class)
+                .hasMessage("cannot move a completed job to cancelled (terminal states never change)");
+        assertThat(h.job(id).status()).isEqualTo(JobStatus.COMPLETED);
+    }
+
+    @Test
+    void anApprovalTriggersAPass() {
+        JobId running = h.submit(ALICE, "train").jobId();
+        JobId waiting = h.submit(BOB, "train").jobId();
+        JobId blocked = h.submit(CAROL, SubmitRequest.builder("train").requiresApproval(true)).jobId();
+        h.service().cancel(ALICE, running);
+        assertThat(h.job(waiting).status()).isEqualTo(JobStatus.PENDING);
+
+        Job approved = h.service().approve(ADMIN, blocked);
+
+        assertThat(h.job(waiting).status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(approved.status()).isEqualTo(JobStatus.PENDING);
+        assertThat(approved.agingSince()).isEqualTo(h.clock.instant());
+        assertThat(approved.approvalId()).isEqualTo(ADMIN.userId());
+    }
+
+    @Test
+    void aPriorityChangeTriggersAPassAndReordersTheQueue() {
+        JobId running = h.submit(ALICE, "train").jobId();
+        JobId first = h.submit(BOB, "train").jobId();
+        JobId second = h.submit(CAROL, "train").jobId();
+        assertThat(h.service().position(ADMIN, second).position()).isEqualTo(2);
+
+        PriorityChange change = h.service().setPriority(LEAD, second, 45);
+        assertThat(change.previousEffectivePriority()).isEqualTo(10);
+        assertThat(change.newEffectivePriority()).isEqualTo(45);
+        assertThat(h.service().position(ADMIN, second).position()).isEqualTo(1);
+        assertThat(h.service().position(ADMIN, first).position()).isEqualTo(2);
+
+        h.service().cancel(ALICE, running);
+        h.service().setPriority(LEAD, first, 5);
+        assertThat(h.job(second).status()).as("the pass after the change starts the new head").isEqualTo(JobStatus.RUNNING);
+        assertThat(h.job(first).status()).isEqualTo(JobStatus.PENDING);
+        assertThatThrownBy(() -> h.service().setPriority(LEAD, second, 10)).isInstanceOf(ConflictException.class);
+    }
+
+    @Test
+    void aSettingsChangeAppliesAtOnce() {
+        JobId first = h.submit(ALICE, "train").jobId();
+        JobId second = h.submit(BOB, "train").jobId();
+        assertThat(h.job(second).status()).isEqualTo(JobStatus.PENDING);
+
+        h.settings(Map.of("local_job_max_concurrent", 2));
+
+        assertThat(h.job(first).status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(h.job(second).status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(h.job(second).allocatedGpus()).containsExactly(1);
+    }
+
+    @Test
+    void oneBadFieldRejectsTheWholeSettingsChange() {
+        QueueSettings before = h.service().settings();
+
+        assertThatThrownBy(() -> h.settings(Map.of("max_concurrent", 50, "user_max_concurrent", 0)))
+                .hasMessage("user_max_concurrent must be between 1 and 20 (got 0)");
+        assertThatThrownBy(() -> h.settings(Map.of("max_concurrent", 7, "colour", "blue")))
+                .hasMessageStartingWith("unknown setting [colour]; allowed: max_concurrent, user_max_concurrent");
+        Map<String, Object> nullMax = new HashMap<>();
+        nullMax.put("max_concurrent", null);
+        assertThatThrownBy(() -> h.settings(nullMax)).hasMessageStartingWith("max_concurrent cannot be null");
+        assertThatThrownBy(() -> h.settings(Map.of("enable_fair_share", "yes")))
+                .hasMessage("enable_fair_share must be true or false (got \"yes\")");
+        assertThatThrownBy(() -> h.settings(Map.of("max_concurrent", 2.5)))
+                .hasMessage("max_concurrent must be a whole number (got 2.5)");
+
+        assertThat(h.service().settings()).isEqualTo(before);
+    }
+
+    @Test
+    void nullClearsOnlyTheNullableSettingsAndMissingFieldsStayUnchanged() {
+        h.settings(Map.of("local_gpu_max_concurrent", 3, "approval_cost_threshold", 5.0, "max_concurrent", 8));
+        Map<String, Object> clear = new HashMap<>();
+        clear.put("local_gpu_max_concurrent", null);
+        clear.put("approval_cost_threshold", null);
+
+        h.settings(clear);
+
+        assertThat(h.service().settings().localGpuMaxConcurrent()).isNull();
+        assertThat(h.service().settings().approvalCostThreshold()).isNull();
+        assertThat(h.service().settings().maxConcurrent()).isEqualTo(8);
+    }
+
+    @Test
+    void aFailedLaunchRequeuesWithTheNextAttemptAndFailsOnTheLast() {
+        h.launcher.failNextLaunches(1, "no such file: python");
+        JobId id = h.submit(ALICE, "train").jobId();
+
+        Job requeued = h.job(id);
+        assertThat(requeued.status()).isEqualTo(JobStatus.PENDING);
+        assertThat(requeued.attempt()).isEqualTo(2);
+        assertThat(requeued.errorMessage()).isEqualTo("launch failed: no such file: python");
+
+        h.service().process(ADMIN);
+        assertThat(h.job(id).status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(h.job(id).attempt()).isEqualTo(2);
+
+        h.launcher.failNextLaunches(1, "boom");
+        JobId once = h.submit(BOB, "once").jobId();
+        h.launcher.finish(id, 0);
+        assertThat(h.job(once).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(h.job(once).errorMessage()).isEqualTo("launch failed: boom");
+        assertThat(h.eventTypes(id)).containsSubsequence(
+                JobEvent.Type.DISPATCHED, JobEvent.Type.REQUEUED, JobEvent.Type.DISPATCHED, JobEvent.Type.LAUNCHED,
+                JobEvent.Type.COMPLETED);
+    }
+
+    @Test
+    void reportsForAnAttemptThatNoLongerHoldsTheJobAreRefused() {
+        JobId id = h.submit(ALICE, "train").jobId();
+
+        assertThatThrownBy(() -> h.service().jobFinished(id, 2, 0)).isInstanceOf(StaleReportException.class)
+                .hasMessage("report for job " + id + " attempt 2 refused: attempt 1 holds the job");
+        assertThat(h.job(id).status()).isEqualTo(JobStatus.RUNNING);
+
+        h.service().jobFinished(id, 1, 0);
+        assertThatThrownBy(() -> h.service().jobFailed(id, 1, "late")).isInstanceOf(StaleReportException.class)
+                .hasMessageContaining("the job is completed");
+        assertThat(h.job(id).status()).isEqualTo(JobStatus.COMPLETED);
+    }
+
+    @Test
+    void aLostAttemptIsRequeuedAndFailsWhenNoAttemptIsLeft() {
+        JobId id = h.submit(ALICE, "once").jobId();
+        JobId retried = h.submit(BOB, "train").jobId();
+
+        h.service().jobLost(id, 1, "worker vanished");
+        assertThat(h.job(id).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(h.job(id).errorMessage()).isEqualTo("worker vanished");
+
+        h.service().jobLost(retried, 1, "worker vanished");
+        assertThat(h.job(retried).attempt()).isEqualTo(2);
+        assertThat(h.job(retried).status()).as("requeued, and the pass after it starts it again").isEqualTo(JobStatus.RUNNING);
+    }
+
+    @Test
+    void aJobPastItsMaxRuntimeIsStoppedAndFailed() {
+        JobId limited = h.submit(ALICE, "short").jobId();
+        JobId next = h.submit(BOB, "train").jobId();
+
+        h.clock.advance(Duration.ofSeconds(59));
+        assertThat(h.scheduler().enforceTimeLimits()).isEmpty();
+        h.clock.advance(Duration.ofSeconds(1));
+        assertThat(h.scheduler().enforceTimeLimits()).extracting(Job::id).containsExactly(limited);
+
+        assertThat(h.job(limited).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(h.job(limited).errorMessage()).isEqualTo("exceeded max runtime of 60 s");
+        assertThat(h.launcher.stopped()).containsExactly(limited);
+        assertThat(h.job(next).status()).isEqualTo(JobStatus.RUNNING);
+    }
+
+    @Test
+    void cloudJobsCompleteWhenTheirProviderReports() {
+        JobId id = h.submit(ALICE, SubmitRequest.builder("train").provider("replicate")).jobId();
+
+        h.cloud.report(id, AttemptOutcome.failed("provider quota exceeded"));
+
+        assertThat(h.job(id).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(h.job(id).errorMessage()).isEqualTo("provider quota exceeded");
+    }
+
+    @Test
+    void everyStateChangeIsRecordedWithWhoAndWhy() {
+        JobId id = h.submit(ALICE, SubmitRequest.builder("train").requiresApproval(true)).jobId();
+        h.service().setPriority(LEAD, id, 40);
+        h.service().approve(ADMIN, id);
+        h.launcher.finish(id, 0);
+
+        assertThat(h.events(id)).extracting(JobEvent::type, JobEvent::actor, JobEvent::from, JobEvent::to).containsExactly(
+                tuple(JobEvent.Type.SUBMITTED, "alice", null, JobStatus.BLOCKED),
+                tuple(JobEvent.Type.PRIORITY_CHANGED, "lena", JobStatus.BLOCKED, JobStatus.BLOCKED),
+                tuple(JobEvent.Type.APPROVED, "root", JobStatus.BLOCKED, JobStatus.PENDING),
+                tuple(JobEvent.Type.DISPATCHED, "scheduler", JobStatus.PENDING, JobStatus.RUNNING),
+                tuple(JobEvent.Type.LAUNCHED, "scheduler", JobStatus.RUNNING, JobStatus.RUNNING),
+                tuple(JobEvent.Type.COMPLETED, "runner", JobStatus.RUNNING, JobStatus.COMPLETED));
+        assertThat(h.events(id).get(1).detail()).isEqualTo("priority override 40 (was none)");
+        assertThat(h.events(id)).allSatisfy(e -> assertThat(e.at()).isNotNull());
+    }
+}

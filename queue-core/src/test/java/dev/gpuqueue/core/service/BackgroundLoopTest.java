@@ -1,0 +1,89 @@
+package dev.gpuqueue.core.service;
+
+import static dev.gpuqueue.core.testing.QueueHarness.ALICE;
+import static dev.gpuqueue.core.testing.QueueHarness.BOB;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpuqueue.core.GpuQueue;
+import dev.gpuqueue.core.memory.InMemoryJobStore;
+import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.testing.FakeGpuInventory;
+import dev.gpuqueue.core.testing.QueueHarness;
+import dev.gpuqueue.core.testing.RecordingLauncher;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+import org.junit.jupiter.api.Test;
+
+class BackgroundLoopTest {
+
+    /** Waits up to 10 s for {@code condition}; the loop's own interval is 50 ms. */
+    private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (Instant.now().isBefore(deadline)) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(10);
+        }
+        return condition.getAsBoolean();
+    }
+
+    @Test
+    void theLoopPicksUpWorkThatNoTriggerStartedAndLogsItsInterval() throws Exception {
+        List<String> logged = new CopyOnWriteArrayList<>();
+        Logger jul = Logger.getLogger(Scheduler.class.getName());
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logged.add(new SimpleFormatter().formatMessage(record));
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        jul.addHandler(capture);
+        RecordingLauncher launcher = new RecordingLauncher();
+        GpuQueue queue = GpuQueue.builder().store(new InMemoryJobStore()).gpus(FakeGpuInventory.withGpus(1))
+                .launcher(launcher).configs(QueueHarness.CONFIGS).schedulerInterval(Duration.ofMillis(50)).build();
+        try {
+            JobId first = queue.service().submit(ALICE, SubmitRequest.builder("train").build()).jobId();
+            JobId second = queue.service().submit(BOB, SubmitRequest.builder("train").build()).jobId();
+            queue.service().cancel(ALICE, first);
+            assertThat(status(queue, second)).as("no pass after a cancel").isEqualTo(JobStatus.PENDING);
+
+            queue.start();
+
+            assertThat(eventually(() -> status(queue, second) == JobStatus.RUNNING)).as("the tick started it").isTrue();
+            assertThat(queue.scheduler().isStarted()).isTrue();
+            assertThat(eventually(() -> queue.scheduler().lastTick() != null)).isTrue();
+            assertThat(logged).contains("Queue scheduler started with 0.05s processing interval");
+        } finally {
+            queue.close();
+            jul.removeHandler(capture);
+        }
+        assertThat(queue.scheduler().isStarted()).isFalse();
+        assertThat(launcher.isLive(launcher.launched().get(1).jobId())).as("stopping the loop leaves jobs running").isTrue();
+    }
+
+    @Test
+    void theDefaultIntervalReadsAsTheSeedsFiveSeconds() {
+        assertThat(Scheduler.DEFAULT_INTERVAL).isEqualTo(Duration.ofSeconds(5));
+        assertThat(Scheduler.seconds(Scheduler.DEFAULT_INTERVAL)).isEqualTo("5");
+        assertThat(Scheduler.seconds(Duration.ofMillis(2500))).isEqualTo("2.5");
+    }
+
+    private static JobStatus status(GpuQueue queue, JobId id) {
+        return queue.store().read(r -> r.find(id)).orElseThrow().status();
+    }
+}

@@ -7,7 +7,9 @@ import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.model.QueueEntry;
 import dev.gpuqueue.core.model.QueueSettings;
+import dev.gpuqueue.core.policy.DispatchOrder;
 import dev.gpuqueue.core.port.JobQuery;
 import dev.gpuqueue.core.port.JobReader;
 import dev.gpuqueue.core.port.JobStore;
@@ -129,6 +131,30 @@ public final class InMemoryJobStore implements JobStore {
         public List<Job> withStatus(JobStatus status) {
             check();
             return List.copyOf(byStatus.get(status).values());
+        }
+
+        @Override
+        public List<Job> pendingInDispatchOrder(QueueSettings settings, Instant now, int limit) {
+            check();
+            return DispatchOrder.rank(byStatus.get(JobStatus.PENDING).values(), settings, now).stream()
+                    .limit(limit).map(QueueEntry::job).toList();
+        }
+
+        @Override
+        public long countPendingAhead(Job job, QueueSettings settings, Instant now) {
+            check();
+            QueueEntry target = new QueueEntry(job, DispatchOrder.effectivePriority(job, settings, now), null, null);
+            return byStatus.get(JobStatus.PENDING).values().stream()
+                    .filter(other -> !other.id().equals(job.id()))
+                    .map(other -> new QueueEntry(other, DispatchOrder.effectivePriority(other, settings, now), null, null))
+                    .filter(other -> DispatchOrder.ENTRY_ORDER.compare(other, target) < 0)
+                    .count();
+        }
+
+        @Override
+        public long countPendingForLocalGpus() {
+            check();
+            return byStatus.get(JobStatus.PENDING).values().stream().filter(Job::wantsLocalGpus).count();
         }
 
         @Override

@@ -38,6 +38,7 @@ public final class DispatchPlanner {
         List<PassPlan.Start> starts = new ArrayList<>();
         List<QueueEntry> entries = new ArrayList<>();
         PendingReason localBlock = null;
+        PendingReason globalStop = null;
 
         for (QueueEntry ranked : DispatchOrder.rank(input.pending(), settings, input.now())) {
             Job job = ranked.job();
@@ -49,6 +50,7 @@ public final class DispatchPlanner {
                 reason = PendingReason.canNeverFit(neverFit.get());
             } else if (tally.running >= settings.maxConcurrent()) {
                 reason = PendingReason.globalLimit(tally.running, settings.maxConcurrent());
+                globalStop = reason;
             } else if (tally.userRunning(job) >= settings.userMaxConcurrent()) {
                 reason = PendingReason.userLimit(tally.userRunning(job), settings.userMaxConcurrent());
             } else if (teamLimited(job, tally, settings)) {
@@ -85,7 +87,25 @@ public final class DispatchPlanner {
             }
             entries.add(new QueueEntry(job, ranked.effectivePriority(), ranked.position(), reason));
         }
-        return new PassPlan(starts, entries);
+        if (globalStop == null && tally.running >= settings.maxConcurrent()) {
+            globalStop = PendingReason.globalLimit(tally.running, settings.maxConcurrent());
+        }
+        return new PassPlan(starts, entries, globalStop);
+    }
+
+    /**
+     * The reason a job beyond the planned prefix waits, when the plan reached the global limit:
+     * "can never fit" if so, else the global limit. Null when the plan did not reach the limit (the
+     * job's fate then depends on jobs the plan did not see).
+     */
+    public static PendingReason reasonBeyond(Job job, PassInput input, PassPlan plan) {
+        if (plan.globalStop() == null) {
+            return null;
+        }
+        Optional<String> neverFit = job.wantsLocalGpus()
+                ? GpuPlacement.neverFitReason(job, input.gpus(), input.settings())
+                : Optional.empty();
+        return neverFit.map(PendingReason::canNeverFit).orElse(plan.globalStop());
     }
 
     private static boolean teamLimited(Job job, Tally tally, QueueSettings settings) {

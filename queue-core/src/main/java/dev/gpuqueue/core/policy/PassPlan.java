@@ -12,10 +12,13 @@ import java.util.Objects;
 
 /**
  * What one scheduling pass decided: the jobs to start, in dispatch order, with their placement;
- * and every pending job in dispatch order with its position and, unless it starts, the reason it
- * waits. Immutable.
+ * every pending job it was given, in dispatch order, with its position and, unless it starts, the
+ * reason it waits; and {@code globalStop}, the reason every later job waits once the global limit
+ * was reached (null if it was not). Planning over a prefix of the dispatch order gives exactly the
+ * decisions of a full plan for that prefix, since a job's fate depends only on the jobs ahead of it.
+ * Immutable.
  */
-public record PassPlan(List<Start> starts, List<QueueEntry> entries) {
+public record PassPlan(List<Start> starts, List<QueueEntry> entries, PendingReason globalStop) {
 
     /** A job to move to running with {@code placement}. */
     public record Start(Job job, Placement placement) {

@@ -21,6 +21,19 @@ public interface JobReader {
     /** Every job with {@code status}, in no particular order. */
     List<Job> withStatus(JobStatus status);
 
+    /**
+     * The first {@code limit} pending jobs in dispatch order at {@code now}: effective priority
+     * ({@code (override ?? base) + aging}) descending, {@code queued_at}, submit sequence. Stores
+     * read this without loading every pending job (see {@code Aging.bands}).
+     */
+    List<Job> pendingInDispatchOrder(QueueSettings settings, Instant now, int limit);
+
+    /** How many pending jobs come before {@code job} in dispatch order at {@code now} ({@code job} need not be stored). */
+    long countPendingAhead(Job job, QueueSettings settings, Instant now);
+
+    /** Pending jobs that compete for the local GPUs (local jobs whose target is not {@code worker}). */
+    long countPendingForLocalGpus();
+
     /** One page of jobs matching {@code query}, in its order. */
     List<Job> list(JobQuery query);
 

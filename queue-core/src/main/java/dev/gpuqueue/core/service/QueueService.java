@@ -18,6 +18,7 @@ import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.JobType;
 import dev.gpuqueue.core.model.PendingReason;
+import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.model.QueueEntry;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.model.QueueStats;
@@ -145,19 +146,19 @@ public final class QueueService {
             return new SubmitResult(true, null, SubmitResult.Outcome.BLOCKED, List.of(), null, null, true,
                     approvalReason(request, spec, settings), null);
         }
-        PassPlan plan = scheduler.preview(candidate);
-        Optional<PassPlan.Start> start = plan.starts().stream().filter(s -> s.job().id().equals(candidate.id())).findFirst();
-        if (start.isPresent()) {
-            return new SubmitResult(true, null, SubmitResult.Outcome.RUNNING, start.get().placement().gpus(),
-                    start.get().placement().workerId(), null, false, null, null);
+        QueuePlanner.Decided decided = scheduler.preview(candidate);
+        Placement placement = decided.starts().get(candidate.id());
+        if (placement != null) {
+            return new SubmitResult(true, null, SubmitResult.Outcome.RUNNING, placement.gpus(), placement.workerId(), null,
+                    false, null, null);
         }
-        QueueEntry entry = entryIn(plan.entries(), candidate.id());
+        QueueEntry entry = decided.entries().get(candidate.id());
+        String reason = entry == null || entry.pendingReason() == null ? null : entry.pendingReason().message();
         if (request.noWait()) {
-            return new SubmitResult(false, null, SubmitResult.Outcome.REJECTED, List.of(), null, null, false,
-                    entry.pendingReason().message(), null);
+            return new SubmitResult(false, null, SubmitResult.Outcome.REJECTED, List.of(), null, null, false, reason, null);
         }
-        return new SubmitResult(true, null, SubmitResult.Outcome.QUEUED, List.of(), null, entry.position(), false,
-                entry.pendingReason().message(), null);
+        return new SubmitResult(true, null, SubmitResult.Outcome.QUEUED, List.of(), null,
+                entry == null ? null : entry.position(), false, reason, null);
     }
 
     private Job newJob(Caller caller, SubmitRequest request, String configName, JobSpec spec, QueueSettings settings,
@@ -202,8 +203,12 @@ public final class QueueService {
         return plan.starts().stream().anyMatch(s -> s.job().id().equals(id));
     }
 
+    /** Why a job the pass did not start waits; beyond the planned prefix, the global limit holds it. */
     private static String reasonIn(PassPlan plan, JobId id) {
         PendingReason reason = plan.reasons().get(id);
+        if (reason == null) {
+            reason = plan.globalStop();
+        }
         return reason == null ? "could not start at once" : reason.message();
     }
 
@@ -234,7 +239,18 @@ public final class QueueService {
     }
 
     private QueueEntry pendingEntry(JobId id) {
-        return store.read(r -> entryIn(scheduler.currentPlan(r).entries(), id));
+        Instant now = clock.instant();
+        return store.read(r -> r.find(id).filter(job -> job.status() == PENDING)
+                .map(job -> scheduler.planner().decide(r, now, List.of(job), null).entries().get(id))
+                .orElse(null));
+    }
+
+    /** The caller's own pending jobs as queue entries, in dispatch order. */
+    private List<QueueEntry> ownPendingEntries(JobReader r, Caller caller, Instant now) {
+        List<Job> own = r.list(new JobQuery(Set.of(PENDING), caller.userId(), JobQuery.Order.NEWEST_FIRST,
+                JobQuery.MAX_LIMIT, 0));
+        return scheduler.planner().decide(r, now, own, null).entries().values().stream()
+                .sorted(Comparator.comparing(QueueEntry::position)).toList();
     }
 
     /** Thrown inside the submit transaction to roll it back when a no_wait job cannot start at once. */
@@ -392,7 +408,7 @@ public final class QueueService {
             if (job.status() != PENDING) {
                 return new PositionInfo(job, DispatchOrder.effectivePriority(job, settings, now), null, null, null);
             }
-            QueueEntry entry = entryIn(scheduler.currentPlan(r).entries(), id);
+            QueueEntry entry = scheduler.planner().decide(r, now, List.of(job), null).entries().get(id);
             Duration median = WaitTimes.medianRunTime(r.completedSince(now.minus(WaitTimes.WINDOW)), now);
             return new PositionInfo(job, entry.effectivePriority(), entry.position(), entry.pendingReason(),
                     WaitTimes.estimatedWaitSeconds(entry.position(), settings.maxConcurrent(), median));
@@ -409,11 +425,17 @@ public final class QueueService {
             Long only = Permissions.seesEveryone(caller) ? null : caller.userId();
             List<QueueEntry> active = new ArrayList<>();
             JobStatus status = query.status();
-            if (status == null || status == PENDING) {
-                scheduler.currentPlan(r).entries().stream().filter(e -> visible(e.job(), only)).forEach(active::add);
-            }
             QueueSettings settings = r.settings();
             Instant now = clock.instant();
+            Map<JobStatus, Long> counts = r.countByStatus();
+            if (status == null || status == PENDING) {
+                if (only == null) {
+                    int needed = (int) Math.min(counts.get(PENDING), (long) query.offset() + query.limit());
+                    active.addAll(needed == 0 ? List.of() : scheduler.planner().firstEntries(r, now, needed));
+                } else {
+                    active.addAll(ownPendingEntries(r, caller, now));
+                }
+            }
             if (status == null || status == BLOCKED) {
                 r.withStatus(BLOCKED).stream().filter(j -> visible(j, only)).sorted(OLDEST_FIRST)
                         .forEach(j -> active.add(new QueueEntry(j, DispatchOrder.effectivePriority(j, settings, now), null,
@@ -442,7 +464,6 @@ public final class QueueService {
                                 query.limit() - page.size(), skip))
                         .forEach(j -> page.add(new QueueEntry(j, DispatchOrder.effectivePriority(j, settings, now), null, null)));
             }
-            Map<JobStatus, Long> counts = r.countByStatus();
             return new QueuePage(page, counts.get(PENDING), counts.get(RUNNING));
         });
     }
@@ -470,8 +491,7 @@ public final class QueueService {
         return store.read(r -> {
             QueueSettings settings = r.settings();
             Instant now = clock.instant();
-            List<QueueEntry> pending = scheduler.currentPlan(r).entries().stream()
-                    .filter(e -> caller.owns(e.job())).toList();
+            List<QueueEntry> pending = ownPendingEntries(r, caller, now);
             List<QueueEntry> running = r.withStatus(RUNNING).stream().filter(caller::owns).sorted(BY_START)
                     .map(j -> new QueueEntry(j, DispatchOrder.effectivePriority(j, settings, now), null, null)).toList();
             long blocked = r.withStatus(BLOCKED).stream().filter(caller::owns).count();
@@ -496,7 +516,7 @@ public final class QueueService {
                     allocated.addAll(job.allocatedGpus());
                 }
             }
-            long localPending = r.withStatus(PENDING).stream().filter(Job::wantsLocalGpus).count();
+            long localPending = r.countPendingForLocalGpus();
             SortedSet<Integer> available = new TreeSet<>(installed);
             available.removeAll(allocated);
             QueueStats.Local local = new QueueStats.Local(localRunning, localPending, List.copyOf(allocated),

@@ -12,15 +12,12 @@ import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobType;
 import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.model.ProcessRef;
-import dev.gpuqueue.core.policy.DispatchPlanner;
-import dev.gpuqueue.core.policy.PassInput;
 import dev.gpuqueue.core.policy.PassPlan;
 import dev.gpuqueue.core.port.AttemptListener;
 import dev.gpuqueue.core.port.AttemptOutcome;
 import dev.gpuqueue.core.port.Dispatcher;
 import dev.gpuqueue.core.port.GpuInventory;
 import dev.gpuqueue.core.port.JobLauncher;
-import dev.gpuqueue.core.port.JobReader;
 import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.core.port.JobTransaction;
 import java.lang.System.Logger.Level;
@@ -42,7 +39,8 @@ import java.util.function.Function;
 
 /**
  * Starts pending jobs. {@link #runOnce()} is one synchronous pass: in a single store transaction it
- * reads pending and running jobs, plans with {@link DispatchPlanner}, and moves the chosen jobs to
+ * reads running jobs and the head of the dispatch order, plans with {@code DispatchPlanner} (through
+ * {@link QueuePlanner}, which reads no further than the pass needs), and moves the chosen jobs to
  * running with their placement; after the commit it launches them. A launch that fails puts the job
  * back to pending with {@code attempt + 1}, or fails it on its last attempt. The optional background
  * loop ({@link #start()}) repeats the pass and enforces {@code max_runtime_seconds}.
@@ -65,6 +63,7 @@ public final class Scheduler implements AttemptListener {
     private final GpuInventory gpus;
     private final JobLauncher launcher;
     private final Map<String, Dispatcher> dispatchers;
+    private final QueuePlanner planner;
     private final Clock clock;
     private final Duration interval;
     private final Duration stopGrace;
@@ -80,6 +79,7 @@ public final class Scheduler implements AttemptListener {
         this.gpus = gpus;
         this.launcher = launcher;
         this.dispatchers = Map.copyOf(dispatchers);
+        this.planner = new QueuePlanner(gpus, this.dispatchers.keySet());
         this.clock = clock;
         if (interval.isZero() || interval.isNegative() || stopGrace.isNegative()) {
             throw new IllegalArgumentException("interval must be > 0 and stop grace >= 0");
@@ -117,30 +117,21 @@ public final class Scheduler implements AttemptListener {
         return new PassResult(started, failed, dispatched.plan().waiting());
     }
 
-    /** What a pass would decide now, including {@code extra} as if it were pending; commits nothing. */
-    PassPlan preview(Job extra) {
-        return store.read(reader -> plan(reader, extra));
+    /** What a pass would decide now for {@code extra}, as if it were pending; commits nothing. */
+    QueuePlanner.Decided preview(Job extra) {
+        return store.read(reader -> planner.decide(reader, clock.instant(), List.of(), extra));
     }
 
-    /** The plan for the current state, for listings and positions (what users see is what will happen). */
-    PassPlan currentPlan(JobReader reader) {
-        return plan(reader, null);
-    }
-
-    private PassPlan plan(JobReader reader, Job extra) {
-        List<Job> pending = new ArrayList<>(reader.withStatus(PENDING));
-        if (extra != null) {
-            pending.add(extra);
-        }
-        return DispatchPlanner.plan(new PassInput(pending, reader.withStatus(RUNNING), reader.settings(),
-                gpus.indices(), dispatchers.keySet(), clock.instant()));
+    /** Plans passes and queue entries from the smallest deciding prefix of the dispatch order. */
+    QueuePlanner planner() {
+        return planner;
     }
 
     private record Dispatched(PassPlan plan, List<Job> started) {}
 
     private Dispatched dispatch(JobTransaction tx) {
         Instant now = clock.instant();
-        PassPlan plan = plan(tx, null);
+        PassPlan plan = planner.planPass(tx, now);
         List<Job> started = new ArrayList<>();
         for (PassPlan.Start start : plan.starts()) {
             Job running = tx.update(start.job(), start.job().dispatched(start.placement(), now));

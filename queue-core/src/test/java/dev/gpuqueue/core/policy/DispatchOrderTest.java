@@ -141,4 +141,30 @@ class DispatchOrderTest {
         assertThat(Aging.boost(Duration.ofMinutes(-5), DEFAULTS)).isZero();
         assertThat(Aging.boost(Duration.ofDays(365_000), DEFAULTS)).isEqualTo(30);
     }
+
+    @Test
+    void agingBandsSplitWaitingTimeIntoStepsUpToTheCap() {
+        QueueSettings settings = DEFAULTS.toBuilder().starvationThresholdMinutes(60).starvationBoost(10).starvationMaxBoost(25).build();
+        Instant now = T0.plus(Duration.ofDays(1));
+
+        List<Aging.Band> bands = Aging.bands(settings, now);
+
+        assertThat(bands).extracting(Aging.Band::boost).containsExactly(0, 10, 20, 25);
+        assertThat(bands.get(0).atOrBefore()).isNull();
+        assertThat(bands.get(3).after()).isNull();
+        for (long minutes : new long[] {-5, 0, 59, 60, 61, 119, 120, 179, 180, 181, 10_000}) {
+            Instant since = now.minus(Duration.ofMinutes(minutes));
+            Job job = job().queuedAt(since).build();
+            List<Aging.Band> containing = bands.stream().filter(b -> b.contains(since)).toList();
+            assertThat(containing).as(minutes + " minutes").hasSize(1);
+            assertThat(containing.get(0).boost()).as(minutes + " minutes").isEqualTo(Aging.boost(job, settings, now));
+        }
+    }
+
+    @Test
+    void withoutAgingThereIsOneBand() {
+        assertThat(Aging.bands(DEFAULTS.toBuilder().starvationBoost(0).build(), T0)).singleElement()
+                .satisfies(b -> assertThat(b.boost()).isZero());
+        assertThat(Aging.bands(DEFAULTS.toBuilder().starvationMaxBoost(0).build(), T0)).hasSize(1);
+    }
 }

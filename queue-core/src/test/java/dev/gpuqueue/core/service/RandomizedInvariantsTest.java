@@ -215,7 +215,7 @@ class RandomizedInvariantsTest {
         }
 
         // Positions are 1..n in dispatch order.
-        List<QueueEntry> entries = h.read(r -> h.scheduler().currentPlan(r)).entries();
+        List<QueueEntry> entries = h.read(r -> h.scheduler().planner().firstEntries(r, h.clock.instant(), Integer.MAX_VALUE));
         for (int i = 0; i < entries.size(); i++) {
             assertThat(entries.get(i).position()).as(where).isEqualTo(i + 1);
             if (i > 0) {

@@ -16,10 +16,13 @@ import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.JobType;
+import dev.gpuqueue.core.model.Level;
 import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.model.ProcessRef;
+import dev.gpuqueue.core.model.QueueEntry;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.model.Target;
+import dev.gpuqueue.core.policy.DispatchOrder;
 import dev.gpuqueue.core.port.JobQuery;
 import dev.gpuqueue.core.port.JobReader;
 import dev.gpuqueue.core.port.JobStore;
@@ -29,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -296,6 +300,55 @@ public abstract class JobStoreContract {
         assertThat(eventsOf(old.id())).isEmpty();
         assertThat(maybe(r -> r.find(recent.id()))).isPresent();
         assertThat(maybe(r -> r.find(active.id()))).isPresent();
+    }
+
+    @Test
+    void pendingJobsComeInDispatchOrderAcrossAgingBandsAndCountsAheadMatch() {
+        QueueSettings settings = QueueSettings.DEFAULTS.toBuilder()
+                .starvationThresholdMinutes(30).starvationBoost(7).starvationMaxBoost(20).build();
+        Instant now = T0.plus(Duration.ofHours(6));
+        Random random = new Random(11);
+        List<Job> pending = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            Instant queued = T0.plusSeconds(random.nextInt(6 * 3600));
+            TestJobs.Draft draft = job().level(Level.values()[random.nextInt(4)]).queuedAt(random.nextInt(5) == 0 ? T0 : queued)
+                    .agingSince(random.nextInt(10) == 0 ? now.plusSeconds(60) : queued);
+            if (random.nextInt(4) == 0) {
+                draft.override(random.nextInt(51));
+            }
+            pending.add(insert(draft.build()));
+        }
+        insert(job().blocked().level(Level.ADMIN).build());
+        Job running = insert(job().level(Level.ADMIN).build());
+        store.inTransaction(tx -> tx.update(running, running.dispatched(Placement.localGpus(List.of(0)), T0)));
+
+        List<Job> expected = DispatchOrder.rank(jobs(r -> r.withStatus(JobStatus.PENDING)), settings, now).stream()
+                .map(QueueEntry::job).toList();
+
+        assertThat(expected).hasSize(300);
+        assertThat(jobs(r -> r.pendingInDispatchOrder(settings, now, 1000))).extracting(Job::id)
+                .containsExactlyElementsOf(expected.stream().map(Job::id).toList());
+        assertThat(jobs(r -> r.pendingInDispatchOrder(settings, now, 25))).extracting(Job::id)
+                .containsExactlyElementsOf(expected.subList(0, 25).stream().map(Job::id).toList());
+        for (int i = 0; i < expected.size(); i += 37) {
+            Job job = expected.get(i);
+            assertThat(number(r -> r.countPendingAhead(job, settings, now))).as("ahead of position " + (i + 1)).isEqualTo(i);
+        }
+        Job hypothetical = job().level(Level.LEAD).queuedAt(now).build();
+        long aheadOfNew = expected.stream()
+                .filter(j -> DispatchOrder.effectivePriority(j, settings, now) >= Level.LEAD.basePriority()).count();
+        assertThat(number(r -> r.countPendingAhead(hypothetical, settings, now))).isEqualTo(aheadOfNew);
+    }
+
+    @Test
+    void pendingJobsForLocalGpusExcludeWorkerAndCloudJobs() {
+        insert(job().build());
+        insert(job().target(Target.LOCAL).build());
+        insert(job().target(Target.WORKER).build());
+        insert(job().cloud("replicate").build());
+        insert(job().blocked().build());
+
+        assertThat(number(JobReader::countPendingForLocalGpus)).isEqualTo(2);
     }
 
     @Test

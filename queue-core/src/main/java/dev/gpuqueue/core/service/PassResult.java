@@ -5,8 +5,9 @@ import dev.gpuqueue.core.model.QueueEntry;
 import java.util.List;
 
 /**
- * What one scheduling pass did: the jobs it started (as running after launch), the jobs whose
- * launch failed (requeued or failed), and every job that still waits, with its reason. Immutable.
+ * What one scheduling pass did: the jobs it started (as dispatched: running, with their placement,
+ * even if they have finished since), the jobs whose launch failed (requeued or failed), and the
+ * waiting jobs of the planned prefix with their reasons. Immutable.
  */
 public record PassResult(List<Job> started, List<Job> launchFailed, List<QueueEntry> waiting) {
     public PassResult {

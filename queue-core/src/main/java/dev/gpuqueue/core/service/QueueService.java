@@ -122,8 +122,13 @@ public final class QueueService {
                     throw new NoWaitRejection(reasonIn(plan, job.id()));
                 }
             });
-            Job current = store.read(r -> r.find(stored.get().id())).orElse(stored.get());
-            return resultFor(current, entryIn(pass.waiting(), current.id()));
+            JobId id = stored.get().id();
+            Optional<Job> startedNow = pass.started().stream().filter(j -> j.id().equals(id)).findFirst();
+            if (startedNow.isPresent()) {
+                return resultFor(startedNow.get(), null);
+            }
+            Job current = store.read(r -> r.find(id)).orElse(stored.get());
+            return resultFor(current, entryIn(pass.waiting(), id));
         } catch (NoWaitRejection rejection) {
             return new SubmitResult(false, null, SubmitResult.Outcome.REJECTED, List.of(), null, null, false,
                     rejection.getMessage(), null);
@@ -232,9 +237,10 @@ public final class QueueService {
                         e == null ? null : e.position(), job.requiresApproval(),
                         e == null || e.pendingReason() == null ? null : e.pendingReason().message(), job);
             }
-            // An idempotent repeat of a job that has since finished: report it as it is.
+            // An idempotent repeat of a job that has since ended, or a launch that failed on the last attempt.
             default -> new SubmitResult(true, job.id(), SubmitResult.Outcome.QUEUED, List.of(), null, null,
-                    job.requiresApproval(), "job is " + job.status().wireName(), job);
+                    job.requiresApproval(), "the job is already " + job.status().wireName()
+                            + (job.errorMessage() == null ? "" : ": " + job.errorMessage()), job);
         };
     }
 

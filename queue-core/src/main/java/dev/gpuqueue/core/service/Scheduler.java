@@ -151,7 +151,10 @@ public final class Scheduler implements AttemptListener {
 
     // ---- launching -------------------------------------------------------------------------------
 
-    /** Launches a job that was just dispatched; returns it as recorded, or empty when the launch failed. */
+    /**
+     * Launches a job that was just dispatched; returns it as running (with its process when recorded
+     * in time), or empty when the launch failed.
+     */
     private Optional<Job> launch(Job job) {
         Optional<ProcessRef> process;
         try {
@@ -185,11 +188,10 @@ public final class Scheduler implements AttemptListener {
         if (recorded.isPresent()) {
             return recorded.get();
         }
-        // Cancelled (or ended) between dispatch and launch: never leave an orphan attempt running.
-        LOG.log(Level.INFO, "Job {0} attempt {1} ended before its launch was recorded; stopping it",
-                job.id(), job.attempt());
+        // Ended (fast exit) or cancelled between dispatch and launch: never leave an orphan attempt running.
+        LOG.log(Level.DEBUG, "Job {0} attempt {1} ended before its launch was recorded", job.id(), job.attempt());
         stopAttempt(job);
-        return store.read(r -> r.find(job.id())).orElse(job);
+        return job;
     }
 
     private void recordLaunchFailure(Job job, String reason) {

@@ -47,6 +47,18 @@ class SubmitTest {
     }
 
     @Test
+    void aJobThatEndsBeforeItsLaunchReturnsIsStillReportedAsStartedOnItsGpus() {
+        h.launcher.exitDuringNextLaunch(0);
+
+        SubmitResult result = h.submit(ALICE, "train2");
+
+        assertThat(result.status()).isEqualTo(Outcome.RUNNING);
+        assertThat(result.allocatedGpus()).containsExactly(0, 1);
+        assertThat(h.job(result.jobId()).status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(h.launcher.isLive(result.jobId())).isFalse();
+    }
+
+    @Test
     void aJobThatCannotStartIsQueuedWithItsPositionAndReason() {
         h.submit(ALICE, "train");
 

@@ -38,6 +38,7 @@ public final class RecordingLauncher implements JobLauncher {
     private final List<JobId> stopped = Collections.synchronizedList(new ArrayList<>());
     private final List<JobId> adopted = Collections.synchronizedList(new ArrayList<>());
     private final ConcurrentLinkedDeque<String> scriptedFailures = new ConcurrentLinkedDeque<>();
+    private final ConcurrentLinkedDeque<Integer> instantExits = new ConcurrentLinkedDeque<>();
     private final Map<JobId, Integer> recordedExits = new ConcurrentHashMap<>();
     private final Map<JobId, Integer> aliveAttempts = new ConcurrentHashMap<>();
     private final AtomicInteger overlaps = new AtomicInteger();
@@ -57,6 +58,10 @@ public final class RecordingLauncher implements JobLauncher {
             live.put(job.id(), attempt);
         }
         launched.add(attempt);
+        Integer instantExit = instantExits.poll();
+        if (instantExit != null && live.remove(job.id(), attempt)) {
+            report(attempt, AttemptOutcome.exited(instantExit));
+        }
         return Optional.of(new ProcessRef(attempt.pid(), Instant.EPOCH.plusSeconds(attempt.pid())));
     }
 
@@ -123,6 +128,11 @@ public final class RecordingLauncher implements JobLauncher {
         for (int i = 0; i < count; i++) {
             scriptedFailures.add(message);
         }
+    }
+
+    /** The next launch's process exits with {@code exitCode} before {@code launch} even returns. */
+    public void exitDuringNextLaunch(int exitCode) {
+        instantExits.add(exitCode);
     }
 
     /** After a "restart": the job's current attempt left this exit code behind. */

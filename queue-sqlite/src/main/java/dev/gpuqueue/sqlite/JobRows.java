@@ -1,0 +1,154 @@
+package dev.gpuqueue.sqlite;
+
+import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.model.JobType;
+import dev.gpuqueue.core.model.Placement;
+import dev.gpuqueue.core.model.ProcessRef;
+import dev.gpuqueue.core.model.Submitter;
+import dev.gpuqueue.core.model.Target;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.SqlStatement;
+
+/** Maps jobs and events to rows and back. Stateless. */
+final class JobRows {
+    private JobRows() {}
+
+    /** Every column a job write sets (all but the sequence key). */
+    static final String COLUMNS = "job_id, user_id, user_name, team_id, provider, config_name, priority, "
+            + "priority_override, status, queued_at, aging_since, started_at, completed_at, estimated_cost, "
+            + "requires_approval, approval_id, attempt, max_attempts, error_message, metadata, allocated_gpus, "
+            + "job_type, num_processes, target, any_gpu, worker_labels, device_ids, worker_id, pid, "
+            + "process_started_at, exit_code, spec, idempotency_key, version";
+
+    private static final List<String> NAMES = List.of(COLUMNS.split(", "));
+
+    static final String INSERT = "INSERT INTO jobs (" + COLUMNS + ") VALUES ("
+            + NAMES.stream().map(c -> ":" + c).collect(Collectors.joining(", ")) + ")";
+
+    /** A compare-and-set update: it changes the row only if status and version are still as read. */
+    static final String UPDATE = "UPDATE jobs SET "
+            + NAMES.stream().map(c -> c + " = :" + c).collect(Collectors.joining(", "))
+            + " WHERE job_id = :job_id AND status = :expected_status AND version = :expected_version";
+
+    static <S extends SqlStatement<S>> S bind(S statement, Job job) {
+        return statement
+                .bind("job_id", job.id().value())
+                .bind("user_id", job.userId())
+                .bind("user_name", job.submitter().userName())
+                .bind("team_id", job.teamId())
+                .bind("provider", job.provider())
+                .bind("config_name", job.configName())
+                .bind("priority", job.priority())
+                .bind("priority_override", job.priorityOverride())
+                .bind("status", job.status().wireName())
+                .bind("queued_at", Times.micros(job.queuedAt()))
+                .bind("aging_since", Times.micros(job.agingSince(), true))
+                .bind("started_at", Times.micros(job.startedAt(), true))
+                .bind("completed_at", Times.micros(job.completedAt(), true))
+                .bind("estimated_cost", job.estimatedCost())
+                .bind("requires_approval", job.requiresApproval() ? 1 : 0)
+                .bind("approval_id", job.approvalId())
+                .bind("attempt", job.attempt())
+                .bind("max_attempts", job.maxAttempts())
+                .bind("error_message", job.errorMessage())
+                .bind("metadata", Json.write(job.metadata()))
+                .bind("allocated_gpus", Json.write(job.allocatedGpus()))
+                .bind("job_type", job.type().wireName())
+                .bind("num_processes", job.numProcesses())
+                .bind("target", job.target().wireName())
+                .bind("any_gpu", job.anyGpu() ? 1 : 0)
+                .bind("worker_labels", Json.write(job.workerLabels()))
+                .bind("device_ids", Json.write(job.spec().deviceIds()))
+                .bind("worker_id", job.placement().workerId())
+                .bind("pid", job.process() == null ? null : job.process().pid())
+                .bind("process_started_at", job.process() == null ? null : Times.micros(job.process().startTime(), true))
+                .bind("exit_code", job.exitCode())
+                .bind("spec", Json.spec(job.spec()))
+                .bind("idempotency_key", job.idempotencyKey())
+                .bind("version", job.version());
+    }
+
+    /** Reads a full {@code jobs} row. */
+    static final RowMapper<Job> JOB = (rs, ctx) -> {
+        Long pid = nullableLong(rs, "pid");
+        Long processStart = nullableLong(rs, "process_started_at");
+        return Job.builder()
+                .id(JobId.of(rs.getString("job_id")))
+                .seq(rs.getLong("seq"))
+                .type(JobType.valueOf(rs.getString("job_type").toUpperCase(Locale.ROOT)))
+                .provider(rs.getString("provider"))
+                .configName(rs.getString("config_name"))
+                .spec(Json.spec(rs.getString("spec")))
+                .submitter(new Submitter(rs.getLong("user_id"), rs.getString("user_name"), rs.getString("team_id")))
+                .priority(rs.getInt("priority"))
+                .priorityOverride(nullableInt(rs, "priority_override"))
+                .status(JobStatus.valueOf(rs.getString("status").toUpperCase(Locale.ROOT)))
+                .target(Target.valueOf(rs.getString("target").toUpperCase(Locale.ROOT)))
+                .anyGpu(rs.getInt("any_gpu") != 0)
+                .workerLabels(Json.strings(rs.getString("worker_labels")))
+                .requiresApproval(rs.getInt("requires_approval") != 0)
+                .approvalId(nullableLong(rs, "approval_id"))
+                .queuedAt(Times.instant(rs.getLong("queued_at")))
+                .agingSince(instant(rs, "aging_since"))
+                .startedAt(instant(rs, "started_at"))
+                .completedAt(instant(rs, "completed_at"))
+                .attempt(rs.getInt("attempt"))
+                .placement(new Placement(Json.ints(rs.getString("allocated_gpus")), rs.getString("worker_id")))
+                .process(pid == null ? null : new ProcessRef(pid, processStart == null ? null : Times.instant(processStart)))
+                .exitCode(nullableInt(rs, "exit_code"))
+                .errorMessage(rs.getString("error_message"))
+                .metadata(Json.strings(rs.getString("metadata")))
+                .idempotencyKey(rs.getString("idempotency_key"))
+                .version(rs.getLong("version"))
+                .build();
+    };
+
+    static final RowMapper<JobEvent> EVENT = (rs, ctx) -> new JobEvent(
+            JobId.of(rs.getString("job_id")),
+            Times.instant(rs.getLong("at")),
+            rs.getString("actor"),
+            JobEvent.Type.valueOf(rs.getString("type").toUpperCase(Locale.ROOT)),
+            status(rs.getString("from_status")),
+            status(rs.getString("to_status")),
+            rs.getString("detail"));
+
+    /** The job exactly as a later read will return it (instants truncated to microseconds). */
+    static Job asStored(Job job) {
+        return job.toBuilder()
+                .queuedAt(Times.truncate(job.queuedAt()))
+                .agingSince(Times.truncate(job.agingSince()))
+                .startedAt(Times.truncate(job.startedAt()))
+                .completedAt(Times.truncate(job.completedAt()))
+                .process(job.process() == null ? null
+                        : new ProcessRef(job.process().pid(), Times.truncate(job.process().startTime())))
+                .build();
+    }
+
+    private static JobStatus status(String wire) {
+        return wire == null ? null : JobStatus.valueOf(wire.toUpperCase(Locale.ROOT));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Long micros = nullableLong(rs, column);
+        return micros == null ? null : Times.instant(micros);
+    }
+
+    private static Long nullableLong(ResultSet rs, String column) throws SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
+    }
+
+    private static Integer nullableInt(ResultSet rs, String column) throws SQLException {
+        int value = rs.getInt(column);
+        return rs.wasNull() ? null : value;
+    }
+}

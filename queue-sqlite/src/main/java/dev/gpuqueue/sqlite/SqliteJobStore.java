@@ -1,0 +1,316 @@
+package dev.gpuqueue.sqlite;
+
+import dev.gpuqueue.core.error.ConcurrentUpdateException;
+import dev.gpuqueue.core.error.ConflictException;
+import dev.gpuqueue.core.error.JobNotFoundException;
+import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.model.QueueEntry;
+import dev.gpuqueue.core.model.QueueSettings;
+import dev.gpuqueue.core.policy.Aging;
+import dev.gpuqueue.core.policy.DispatchOrder;
+import dev.gpuqueue.core.port.JobQuery;
+import dev.gpuqueue.core.port.JobReader;
+import dev.gpuqueue.core.port.JobStore;
+import dev.gpuqueue.core.port.JobTransaction;
+import dev.gpuqueue.core.service.SettingsUpdate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.statement.Query;
+
+/**
+ * Jobs, their events and the queue settings in SQLite. Units of work map to database transactions:
+ * {@link #inTransaction} runs on the writer connection (BEGIN IMMEDIATE), {@link #read} on a reader
+ * connection. Job updates are compare-and-set on status and version. Thread-safe.
+ */
+public final class SqliteJobStore implements JobStore {
+    private static final String PENDING_ORDER = "COALESCE(priority_override, priority) DESC, queued_at, seq";
+    private static final String TERMINAL = "('completed', 'failed', 'cancelled')";
+
+    private final SqliteDatabase db;
+    private final ThreadLocal<Boolean> inUnit = ThreadLocal.withInitial(() -> false);
+
+    public SqliteJobStore(SqliteDatabase db) {
+        this.db = Objects.requireNonNull(db, "db");
+    }
+
+    @Override
+    public <T> T read(Function<JobReader, T> work) {
+        return unit(() -> db.read(h -> work.apply(new Tx(h))));
+    }
+
+    @Override
+    public <T> T inTransaction(Function<JobTransaction, T> work) {
+        return unit(() -> db.write(h -> work.apply(new Tx(h))));
+    }
+
+    private <T> T unit(Supplier<T> body) {
+        if (inUnit.get()) {
+            throw new IllegalStateException("units of work do not nest");
+        }
+        inUnit.set(true);
+        try {
+            return body.get();
+        } finally {
+            inUnit.set(false);
+        }
+    }
+
+    /** Reads and writes on one connection inside one transaction. */
+    private final class Tx implements JobTransaction {
+        private final Handle h;
+
+        Tx(Handle h) {
+            this.h = h;
+        }
+
+        private Query select(String where) {
+            return h.createQuery("SELECT * FROM jobs WHERE " + where);
+        }
+
+        @Override
+        public Optional<Job> find(JobId id) {
+            return select("job_id = :id").bind("id", id.value()).map(JobRows.JOB).findOne();
+        }
+
+        @Override
+        public Optional<Job> findByIdempotencyKey(long userId, String idempotencyKey) {
+            return select("user_id = :user AND idempotency_key = :key")
+                    .bind("user", userId).bind("key", idempotencyKey).map(JobRows.JOB).findOne();
+        }
+
+        @Override
+        public List<Job> withStatus(JobStatus status) {
+            return select("status = :status ORDER BY seq").bind("status", status.wireName()).map(JobRows.JOB).list();
+        }
+
+        @Override
+        public List<Job> pendingInDispatchOrder(QueueSettings settings, Instant now, int limit) {
+            List<QueueEntry> merged = new ArrayList<>();
+            for (Aging.Band band : Aging.bands(settings, now)) {
+                bandQuery("SELECT * FROM jobs", band, " ORDER BY " + PENDING_ORDER + " LIMIT :limit")
+                        .bind("limit", limit).map(JobRows.JOB)
+                        .forEach(job -> merged.add(new QueueEntry(job, job.basePriorityOrOverride() + band.boost(), null, null)));
+            }
+            merged.sort(DispatchOrder.ENTRY_ORDER);
+            return merged.stream().limit(limit).map(QueueEntry::job).toList();
+        }
+
+        @Override
+        public long countPendingAhead(Job job, QueueSettings settings, Instant now) {
+            int effective = DispatchOrder.effectivePriority(job, settings, now);
+            long queued = Times.micros(job.queuedAt());
+            long ahead = 0;
+            for (Aging.Band band : Aging.bands(settings, now)) {
+                ahead += bandQuery("SELECT COUNT(*) FROM jobs", band,
+                        " AND (COALESCE(priority_override, priority) > :base OR (COALESCE(priority_override, priority) = :base"
+                                + " AND (queued_at < :queued OR (queued_at = :queued AND seq < :seq))))")
+                        .bind("base", effective - band.boost()).bind("queued", queued).bind("seq", job.seq())
+                        .mapTo(Long.class).one();
+            }
+            return ahead;
+        }
+
+        /** A query over the pending jobs of one aging band; {@code 'pending'} is literal so the partial index applies. */
+        private Query bandQuery(String select, Aging.Band band, String rest) {
+            StringBuilder sql = new StringBuilder(select).append(" WHERE status = 'pending'");
+            if (band.after() != null) {
+                sql.append(" AND aging_since > :after");
+            }
+            if (band.atOrBefore() != null) {
+                sql.append(" AND aging_since <= :at_or_before");
+            }
+            Query query = h.createQuery(sql.append(rest).toString());
+            if (band.after() != null) {
+                query.bind("after", Times.micros(band.after()));
+            }
+            if (band.atOrBefore() != null) {
+                query.bind("at_or_before", Times.micros(band.atOrBefore()));
+            }
+            return query;
+        }
+
+        @Override
+        public long countPendingForLocalGpus() {
+            return h.createQuery("SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND job_type = 'local'"
+                    + " AND target <> 'worker'").mapTo(Long.class).one();
+        }
+
+        @Override
+        public List<Job> list(JobQuery query) {
+            String order = query.order() == JobQuery.Order.NEWEST_FIRST
+                    ? "seq DESC"
+                    : "completed_at IS NULL, completed_at DESC, seq DESC";
+            return filtered("SELECT * FROM jobs", query, " ORDER BY " + order + " LIMIT :limit OFFSET :offset")
+                    .bind("limit", query.limit()).bind("offset", query.offset()).map(JobRows.JOB).list();
+        }
+
+        @Override
+        public long count(JobQuery query) {
+            return filtered("SELECT COUNT(*) FROM jobs", query, "").mapTo(Long.class).one();
+        }
+
+        private Query filtered(String select, JobQuery query, String rest) {
+            List<String> conditions = new ArrayList<>();
+            if (!query.statuses().isEmpty()) {
+                conditions.add("status IN (" + query.statuses().stream().map(s -> "'" + s.wireName() + "'").sorted()
+                        .collect(Collectors.joining(", ")) + ")");
+            }
+            if (query.userId() != null) {
+                conditions.add("user_id = :user");
+            }
+            String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+            Query q = h.createQuery(select + where + rest);
+            if (query.userId() != null) {
+                q.bind("user", query.userId());
+            }
+            return q;
+        }
+
+        @Override
+        public Map<JobStatus, Long> countByStatus() {
+            Map<JobStatus, Long> counts = new EnumMap<>(JobStatus.class);
+            for (JobStatus status : JobStatus.values()) {
+                counts.put(status, 0L);
+            }
+            h.createQuery("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")
+                    .map((rs, ctx) -> Map.entry(rs.getString("status"), rs.getLong("n")))
+                    .forEach(e -> counts.put(JobStatus.valueOf(e.getKey().toUpperCase(Locale.ROOT)), e.getValue()));
+            return counts;
+        }
+
+        @Override
+        public Map<Long, Long> activeCountByUser() {
+            Map<Long, Long> counts = new TreeMap<>();
+            h.createQuery("SELECT user_id, COUNT(*) AS n FROM jobs WHERE status IN ('pending', 'blocked', 'running')"
+                            + " GROUP BY user_id")
+                    .map((rs, ctx) -> Map.entry(rs.getLong("user_id"), rs.getLong("n")))
+                    .forEach(e -> counts.put(e.getKey(), e.getValue()));
+            return counts;
+        }
+
+        @Override
+        public List<Job> startedSince(Instant since) {
+            return select("started_at >= :since ORDER BY seq").bind("since", Times.micros(since)).map(JobRows.JOB).list();
+        }
+
+        @Override
+        public List<Job> completedSince(Instant since) {
+            return select("completed_at >= :since AND status IN " + TERMINAL + " ORDER BY seq")
+                    .bind("since", Times.micros(since)).map(JobRows.JOB).list();
+        }
+
+        @Override
+        public List<JobEvent> events(JobId id) {
+            return h.createQuery("SELECT * FROM job_events WHERE job_id = :id ORDER BY id")
+                    .bind("id", id.value()).map(JobRows.EVENT).list();
+        }
+
+        @Override
+        public QueueSettings settings() {
+            Map<String, Object> stored = new LinkedHashMap<>();
+            h.createQuery("SELECT name, value FROM settings")
+                    .map((rs, ctx) -> Map.entry(rs.getString("name"), rs.getString("value")))
+                    .forEach(e -> stored.put(e.getKey(), Json.literal(e.getValue())));
+            return SettingsUpdate.of(stored).applyTo(QueueSettings.DEFAULTS);
+        }
+
+        // ---- writes ------------------------------------------------------------------------------
+
+        @Override
+        public Job insert(Job job) {
+            JobStatus.checkInitial(job.status());
+            long seq;
+            try {
+                seq = JobRows.bind(h.createUpdate(JobRows.INSERT), job.toBuilder().version(0).build())
+                        .executeAndReturnGeneratedKeys("seq").mapTo(Long.class).one();
+            } catch (JdbiException e) {
+                if (SqliteErrors.isUniqueViolation(e)) {
+                    throw new ConflictException(String.valueOf(e.getCause().getMessage()).contains("idempotency")
+                            ? "idempotency key '" + job.idempotencyKey() + "' was already used"
+                            : "a job with id " + job.id() + " already exists");
+                }
+                throw e;
+            }
+            return JobRows.asStored(job.toBuilder().seq(seq).version(0).build());
+        }
+
+        @Override
+        public Job update(Job current, Job changed) {
+            if (!current.id().equals(changed.id())) {
+                throw new IllegalArgumentException("update must keep the job id");
+            }
+            Job next = changed.toBuilder().seq(current.seq()).version(current.version() + 1).build();
+            int rows = JobRows.bind(h.createUpdate(JobRows.UPDATE), next)
+                    .bind("expected_status", current.status().wireName())
+                    .bind("expected_version", current.version())
+                    .execute();
+            if (rows == 0) {
+                boolean exists = h.createQuery("SELECT COUNT(*) FROM jobs WHERE job_id = :id")
+                        .bind("id", current.id().value()).mapTo(Integer.class).one() > 0;
+                throw exists ? new ConcurrentUpdateException(current.id()) : new JobNotFoundException(current.id());
+            }
+            return JobRows.asStored(next);
+        }
+
+        @Override
+        public void append(JobEvent event) {
+            h.createUpdate("INSERT INTO job_events (job_id, at, actor, type, from_status, to_status, detail)"
+                            + " VALUES (:job_id, :at, :actor, :type, :from, :to, :detail)")
+                    .bind("job_id", event.jobId().value())
+                    .bind("at", Times.micros(event.at()))
+                    .bind("actor", event.actor())
+                    .bind("type", event.type().wireName())
+                    .bind("from", event.from() == null ? null : event.from().wireName())
+                    .bind("to", event.to().wireName())
+                    .bind("detail", event.detail())
+                    .execute();
+        }
+
+        @Override
+        public void saveSettings(QueueSettings settings) {
+            Map<String, Object> values = new LinkedHashMap<>();
+            values.put("max_concurrent", settings.maxConcurrent());
+            values.put("user_max_concurrent", settings.userMaxConcurrent());
+            values.put("team_max_concurrent", settings.teamMaxConcurrent());
+            values.put("enable_fair_share", settings.enableFairShare());
+            values.put("local_job_max_concurrent", settings.localJobMaxConcurrent());
+            values.put("local_gpu_max_concurrent", settings.localGpuMaxConcurrent());
+            values.put("starvation_threshold_minutes", settings.starvationThresholdMinutes());
+            values.put("starvation_boost", settings.starvationBoost());
+            values.put("starvation_max_boost", settings.starvationMaxBoost());
+            values.put("approval_cost_threshold", settings.approvalCostThreshold());
+            for (Map.Entry<String, Object> value : values.entrySet()) {
+                h.createUpdate("INSERT INTO settings (name, value) VALUES (:name, :value)"
+                                + " ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+                        .bind("name", value.getKey()).bind("value", Json.write(value.getValue())).execute();
+            }
+        }
+
+        @Override
+        public List<JobId> deleteTerminalCompletedBefore(Instant cutoff) {
+            long micros = Times.micros(cutoff);
+            List<JobId> doomed = h.createQuery("SELECT job_id FROM jobs WHERE completed_at < :cutoff AND status IN "
+                            + TERMINAL + " ORDER BY seq")
+                    .bind("cutoff", micros).map((rs, ctx) -> JobId.of(rs.getString(1))).list();
+            h.createUpdate("DELETE FROM jobs WHERE completed_at < :cutoff AND status IN " + TERMINAL)
+                    .bind("cutoff", micros).execute();
+            return doomed;
+        }
+    }
+}

@@ -44,8 +44,9 @@ CREATE TABLE jobs (
 );
 
 -- Pending jobs in dispatch order within one aging band: (override ?? base) desc, queued_at, seq;
--- aging_since rides along so counting the jobs ahead of one never touches the table.
-CREATE INDEX jobs_pending_dispatch ON jobs (COALESCE(priority_override, priority) DESC, queued_at, seq, aging_since)
+-- the trailing columns let counting the jobs ahead of one read the index alone.
+CREATE INDEX jobs_pending_dispatch
+    ON jobs (COALESCE(priority_override, priority) DESC, queued_at, seq, aging_since, priority_override, priority)
     WHERE status = 'pending';
 -- Counts by status; running and active jobs by user and by team.
 CREATE INDEX jobs_status_user ON jobs (status, user_id);

@@ -1,0 +1,206 @@
+package dev.gpuqueue.sqlite;
+
+import static dev.gpuqueue.core.testing.TestJobs.T0;
+import static dev.gpuqueue.core.testing.TestJobs.job;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gpuqueue.core.error.StoreException;
+import dev.gpuqueue.core.error.StoreUnavailableException;
+import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.Level;
+import dev.gpuqueue.core.model.Placement;
+import dev.gpuqueue.core.model.QueueSettings;
+import dev.gpuqueue.core.port.JobQuery;
+import dev.gpuqueue.core.port.User;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Opening, reopening, upgrading and refusing database files. */
+class DatabaseFileTest {
+    @TempDir
+    Path home;
+
+    private Path file() {
+        return home.resolve("jobs.db");
+    }
+
+    private static void sql(Path file, String... statements) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
+    }
+
+    @Test
+    void aNewDatabaseIsCreatedInWalModeAtTheLatestVersion() throws Exception {
+        try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home.resolve("nested/dir")))) {
+            assertThat(db.schemaVersion()).isEqualTo(SqliteDatabase.LATEST_VERSION);
+            assertThat(db.isHealthy()).isTrue();
+            String mode = db.read(h -> h.createQuery("PRAGMA journal_mode").mapTo(String.class).one());
+            assertThat(mode).isEqualToIgnoringCase("wal");
+        }
+        assertThat(home.resolve("nested/dir/jobs.db")).exists();
+    }
+
+    @Test
+    void everythingIsThereAfterCloseAndReopen() {
+        Job running;
+        QueueSettings settings = QueueSettings.DEFAULTS.toBuilder().maxConcurrent(12).localGpuMaxConcurrent(6)
+                .enableFairShare(true).approvalCostThreshold(99.5).build();
+        try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home))) {
+            SqliteJobStore store = new SqliteJobStore(db);
+            Job pending = store.inTransaction(tx -> tx.insert(job().gpus(2).build()));
+            running = store.inTransaction(tx -> {
+                Job r = tx.update(pending, pending.dispatched(Placement.localGpus(List.of(1, 3)), T0.plusSeconds(5)));
+                tx.append(JobEvent.of(pending, r, T0.plusSeconds(5), "scheduler", JobEvent.Type.DISPATCHED, "on GPUs [1, 3]"));
+                tx.saveSettings(settings);
+                return r;
+            });
+            new SqliteUserDirectory(db, Clock.systemUTC()).add("alice", Level.LEAD, "alpha", "hash-1");
+        }
+
+        try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home))) {
+            SqliteJobStore store = new SqliteJobStore(db);
+            Job found = store.read(r -> r.find(running.id())).orElseThrow();
+            assertThat(found).isEqualTo(running);
+            assertThat(found.allocatedGpus()).containsExactly(1, 3);
+            QueueSettings reread = store.read(r -> r.settings());
+            assertThat(reread).isEqualTo(settings);
+            List<JobEvent> events = store.read(r -> r.events(running.id()));
+            assertThat(events).singleElement().satisfies(e -> assertThat(e.detail()).isEqualTo("on GPUs [1, 3]"));
+            User alice = new SqliteUserDirectory(db, Clock.systemUTC()).findByTokenHash("hash-1").orElseThrow();
+            assertThat(alice.name()).isEqualTo("alice");
+            assertThat(alice.level()).isEqualTo(Level.LEAD);
+        }
+    }
+
+    @Test
+    void anOlderDatabaseIsUpgradedWithItsDataKept() {
+        Job kept;
+        try (SqliteDatabase v1 = SqliteDatabase.openAtVersion(SqliteOptions.inHome(home), 1)) {
+            assertThat(v1.schemaVersion()).isEqualTo(1);
+            Integer usersTables = v1.read(h -> h.createQuery(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE name = 'users'").mapTo(Integer.class).one());
+            assertThat(usersTables).isZero();
+            kept = new SqliteJobStore(v1).inTransaction(tx -> tx.insert(job().build()));
+        }
+
+        try (SqliteDatabase upgraded = SqliteDatabase.open(SqliteOptions.inHome(home))) {
+            assertThat(upgraded.schemaVersion()).isEqualTo(SqliteDatabase.LATEST_VERSION);
+            Optional<Job> found = new SqliteJobStore(upgraded).read(r -> r.find(kept.id()));
+            assertThat(found).contains(kept);
+            assertThat(new SqliteUserDirectory(upgraded, Clock.systemUTC()).add("bob", Level.ADMIN, null, "h").id())
+                    .isEqualTo(1);
+            List<Integer> versions = upgraded.read(h -> h.createQuery("SELECT version FROM schema_version ORDER BY version")
+                    .mapTo(Integer.class).list());
+            assertThat(versions).containsExactly(1, 2);
+        }
+    }
+
+    @Test
+    void aNewerDatabaseIsRefusedNamingBothVersionsAndLeftByteForByteUnchanged() throws Exception {
+        try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home))) {
+            new SqliteJobStore(db).inTransaction(tx -> tx.insert(job().build()));
+        }
+        sql(file(), "INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'from the future', 0)",
+                "PRAGMA journal_mode = DELETE");
+        byte[] before = Files.readAllBytes(file());
+
+        assertThatThrownBy(() -> SqliteDatabase.open(SqliteOptions.inHome(home)))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining(file().toString())
+                .hasMessageContaining("schema version 99")
+                .hasMessageContaining("supports (" + SqliteDatabase.LATEST_VERSION + ")");
+
+        assertThat(Files.readAllBytes(file())).isEqualTo(before);
+    }
+
+    @Test
+    void aNewerDatabaseStillInWalModeIsRefusedAndUnchangedToo() throws Exception {
+        try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home))) {
+            db.write(h -> h.execute("INSERT INTO schema_version (version, description, applied_at) VALUES (7, 'later', 0)"));
+        }
+        assertThat(home.resolve("jobs.db-wal")).doesNotExist();
+        byte[] before = Files.readAllBytes(file());
+
+        assertThatThrownBy(() -> SqliteDatabase.open(SqliteOptions.inHome(home)))
+                .isInstanceOf(StoreException.class).hasMessageContaining("schema version 7");
+
+        assertThat(Files.readAllBytes(file())).isEqualTo(before);
+    }
+
+    @Test
+    void aFileThatIsNotADatabaseIsRefusedNamingThePath() throws Exception {
+        Files.writeString(file(), "this is a text file, not a database ".repeat(200));
+        byte[] before = Files.readAllBytes(file());
+
+        assertThatThrownBy(() -> SqliteDatabase.open(SqliteOptions.inHome(home)))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining(file().toString())
+                .hasMessageContaining("not a usable SQLite database");
+        assertThat(Files.readAllBytes(file())).isEqualTo(before);
+    }
+
+    @Test
+    void anotherApplicationsDatabaseIsRefused() throws Exception {
+        sql(file(), "CREATE TABLE recipes (id INTEGER PRIMARY KEY, name TEXT)");
+
+        assertThatThrownBy(() -> SqliteDatabase.open(SqliteOptions.inHome(home)))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("not a gpuqueue one")
+                .hasMessageContaining("recipes");
+    }
+
+    @Test
+    void aDirectoryThatCannotBeCreatedGivesAClearError() throws Exception {
+        Path blocker = home.resolve("not-a-dir");
+        Files.writeString(blocker, "x");
+
+        assertThatThrownBy(() -> SqliteDatabase.open(SqliteOptions.inHome(blocker.resolve("home"))))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("cannot create the directory " + blocker.resolve("home"));
+    }
+
+    @Test
+    void aLockHeldElsewherePastTheTimeoutIsAStoreUnavailableErrorAndChangesNothing() throws Exception {
+        SqliteOptions options = SqliteOptions.inHome(home).withBusyTimeout(Duration.ofMillis(200));
+        try (SqliteDatabase db = SqliteDatabase.open(options);
+                Connection other = DriverManager.getConnection("jdbc:sqlite:" + file());
+                Statement holder = other.createStatement()) {
+            SqliteJobStore store = new SqliteJobStore(db);
+            holder.execute("BEGIN IMMEDIATE");
+
+            assertThatThrownBy(() -> store.inTransaction(tx -> tx.insert(job().build())))
+                    .isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageContaining("is busy")
+                    .hasMessageContaining("200 ms");
+
+            holder.execute("ROLLBACK");
+            long stored = store.read(r -> r.count(JobQuery.all()));
+            assertThat(stored).isZero();
+            store.inTransaction(tx -> tx.insert(job().build()));
+        }
+    }
+
+    @Test
+    void aClosedDatabaseSaysSo() {
+        SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home));
+        db.close();
+
+        assertThatThrownBy(() -> new SqliteJobStore(db).read(r -> r.settings()))
+                .isInstanceOf(StoreException.class).hasMessageContaining("is closed");
+        assertThat(db.isHealthy()).isFalse();
+    }
+}

@@ -51,7 +51,8 @@ public final class SqliteDatabase implements AutoCloseable {
 
     private final SqliteOptions options;
     private final Handle writer;
-    private final ReentrantLock writeLock = new ReentrantLock();
+    /** Fair, so a busy background pass cannot starve request threads of the writer. */
+    private final ReentrantLock writeLock = new ReentrantLock(true);
     private final List<Handle> allReaders = new ArrayList<>();
     private final BlockingQueue<Handle> readers;
     private volatile boolean closed;

@@ -18,19 +18,24 @@ import dev.gpuqueue.core.port.JobTransaction;
 import dev.gpuqueue.core.service.SettingsUpdate;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.result.ResultIterator;
+import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.core.statement.Query;
 
 /**
@@ -59,13 +64,18 @@ public final class SqliteJobStore implements JobStore {
         return unit(() -> db.write(h -> work.apply(new Tx(h))));
     }
 
+    static final String DISPATCH_INDEX = "jobs_pending_dispatch";
+    static final String AGING_INDEX = "jobs_pending_aging";
+    /** Bands up to this size are read whole through the aging index and sorted in memory. */
+    static final int SMALL_BAND = 64;
+
     /**
-     * The SQL over the pending jobs of one aging band. It names the dispatch index: left to itself,
+     * The SQL over the pending jobs of one aging band, naming the index to use: left to itself,
      * SQLite picks a {@code (status, ...)} index and sorts, which is slow at 100,000 pending jobs.
      */
-    static String bandSql(String columns, Aging.Band band, String rest) {
+    static String bandSql(String columns, String index, Aging.Band band, String rest) {
         StringBuilder sql = new StringBuilder("SELECT ").append(columns)
-                .append(" FROM jobs INDEXED BY jobs_pending_dispatch WHERE status = 'pending'");
+                .append(" FROM jobs INDEXED BY ").append(index).append(" WHERE status = 'pending'");
         if (band.after() != null) {
             sql.append(" AND aging_since > :after");
         }
@@ -133,16 +143,74 @@ public final class SqliteJobStore implements JobStore {
             return select("status = :status ORDER BY seq").bind("status", status.wireName()).map(JobRows.JOB).list();
         }
 
+        /**
+         * Merges the aging bands lazily. Each band is sized first (a bounded count on the aging index):
+         * an empty band is skipped, a small one is read whole and sorted in memory, and a large one is
+         * read in dispatch order through its own cursor; only the rows actually taken are mapped.
+         */
         @Override
         public List<Job> pendingInDispatchOrder(QueueSettings settings, Instant now, int limit) {
-            List<QueueEntry> merged = new ArrayList<>();
-            for (Aging.Band band : Aging.bands(settings, now)) {
-                bandQuery("*", band, FIRST_IN_BAND)
-                        .bind("limit", limit).map(JobRows.JOB)
-                        .forEach(job -> merged.add(new QueueEntry(job, job.basePriorityOrOverride() + band.boost(), null, null)));
+            List<ResultIterator<Job>> cursors = new ArrayList<>();
+            PriorityQueue<Head> heads = new PriorityQueue<>((a, b) -> DispatchOrder.ENTRY_ORDER.compare(a.entry(), b.entry()));
+            try {
+                for (Aging.Band band : Aging.bands(settings, now)) {
+                    int size = bandQuery("COUNT(*) FROM (SELECT 1", AGING_INDEX, band, " LIMIT " + (SMALL_BAND + 1) + ")")
+                            .mapTo(Integer.class).one();
+                    if (size == 0) {
+                        continue;
+                    }
+                    ResultIterator<Job> cursor = size <= SMALL_BAND
+                            ? sorted(bandQuery("*", AGING_INDEX, band, "").map(JobRows.JOB).list())
+                            : bandQuery("*", DISPATCH_INDEX, band, FIRST_IN_BAND).bind("limit", limit).map(JobRows.JOB).iterator();
+                    cursors.add(cursor);
+                    advance(cursor, band.boost(), heads);
+                }
+                List<Job> merged = new ArrayList<>(Math.min(limit, 1024));
+                while (merged.size() < limit && !heads.isEmpty()) {
+                    Head head = heads.poll();
+                    merged.add(head.entry().job());
+                    advance(head.cursor(), head.boost(), heads);
+                }
+                return merged;
+            } finally {
+                cursors.forEach(ResultIterator::close);
             }
-            merged.sort(DispatchOrder.ENTRY_ORDER);
-            return merged.stream().limit(limit).map(QueueEntry::job).toList();
+        }
+
+        /** A small band, put in dispatch order in memory (within a band the boost is equal, so base order is enough). */
+        private static ResultIterator<Job> sorted(List<Job> jobs) {
+            List<Job> ordered = new ArrayList<>(jobs);
+            ordered.sort(Comparator.comparingInt(Job::basePriorityOrOverride).reversed()
+                    .thenComparing(Job::queuedAt).thenComparingLong(Job::seq));
+            Iterator<Job> it = ordered.iterator();
+            return new ResultIterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public Job next() {
+                    return it.next();
+                }
+
+                @Override
+                public void close() {}
+
+                @Override
+                public StatementContext getContext() {
+                    return null;
+                }
+            };
+        }
+
+        private record Head(QueueEntry entry, ResultIterator<Job> cursor, int boost) {}
+
+        private static void advance(ResultIterator<Job> cursor, int boost, PriorityQueue<Head> heads) {
+            if (cursor.hasNext()) {
+                Job job = cursor.next();
+                heads.add(new Head(new QueueEntry(job, job.basePriorityOrOverride() + boost, null, null), cursor, boost));
+            }
         }
 
         @Override
@@ -151,15 +219,15 @@ public final class SqliteJobStore implements JobStore {
             long queued = Times.micros(job.queuedAt());
             long ahead = 0;
             for (Aging.Band band : Aging.bands(settings, now)) {
-                ahead += bandQuery("COUNT(*)", band, AHEAD_IN_BAND)
+                ahead += bandQuery("COUNT(*)", DISPATCH_INDEX, band, AHEAD_IN_BAND)
                         .bind("base", effective - band.boost()).bind("queued", queued).bind("seq", job.seq())
                         .mapTo(Long.class).one();
             }
             return ahead;
         }
 
-        private Query bandQuery(String columns, Aging.Band band, String rest) {
-            Query query = h.createQuery(bandSql(columns, band, rest));
+        private Query bandQuery(String columns, String index, Aging.Band band, String rest) {
+            Query query = h.createQuery(bandSql(columns, index, band, rest));
             if (band.after() != null) {
                 query.bind("after", Times.micros(band.after()));
             }
@@ -173,6 +241,12 @@ public final class SqliteJobStore implements JobStore {
         public long countPendingForLocalGpus() {
             return h.createQuery("SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND job_type = 'local'"
                     + " AND target <> 'worker'").mapTo(Long.class).one();
+        }
+
+        @Override
+        public long countPendingCloudJobs() {
+            return h.createQuery("SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND job_type = 'cloud'")
+                    .mapTo(Long.class).one();
         }
 
         @Override

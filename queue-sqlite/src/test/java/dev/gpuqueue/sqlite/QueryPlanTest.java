@@ -61,7 +61,7 @@ class QueryPlanTest {
         List<Aging.Band> bands = Aging.bands(QueueSettings.DEFAULTS, T0.plus(Duration.ofHours(2)));
         assertThat(bands).hasSizeGreaterThan(2);
         for (Aging.Band band : bands) {
-            String plan = plan(SqliteJobStore.bandSql("*", band, SqliteJobStore.FIRST_IN_BAND),
+            String plan = plan(SqliteJobStore.bandSql("*", SqliteJobStore.DISPATCH_INDEX, band, SqliteJobStore.FIRST_IN_BAND),
                     Map.of("after", 1L, "at_or_before", 2L, "limit", 50));
 
             assertThat(plan).as(band.toString()).contains("jobs_pending_dispatch").doesNotContain("TEMP B-TREE");
@@ -69,10 +69,21 @@ class QueryPlanTest {
     }
 
     @Test
+    void sizingAndReadingASmallBandUseTheAgingIndex() {
+        Aging.Band band = Aging.bands(QueueSettings.DEFAULTS, T0).get(2);
+        String size = plan(SqliteJobStore.bandSql("COUNT(*) FROM (SELECT 1", SqliteJobStore.AGING_INDEX, band, " LIMIT 65)"),
+                Map.of("after", 1L, "at_or_before", 2L));
+        String rows = plan(SqliteJobStore.bandSql("*", SqliteJobStore.AGING_INDEX, band, ""), Map.of("after", 1L, "at_or_before", 2L));
+
+        assertThat(size).contains("COVERING INDEX jobs_pending_aging (aging_since>? AND aging_since<?)");
+        assertThat(rows).contains("INDEX jobs_pending_aging (aging_since>? AND aging_since<?)");
+    }
+
+    @Test
     void countingTheJobsAheadUsesOnlyTheIndex() {
         Aging.Band middle = Aging.bands(QueueSettings.DEFAULTS, T0).get(1);
 
-        String plan = plan(SqliteJobStore.bandSql("COUNT(*)", middle, SqliteJobStore.AHEAD_IN_BAND),
+        String plan = plan(SqliteJobStore.bandSql("COUNT(*)", SqliteJobStore.DISPATCH_INDEX, middle, SqliteJobStore.AHEAD_IN_BAND),
                 Map.of("after", 1L, "at_or_before", 2L, "base", 10, "queued", 5L, "seq", 7L));
 
         assertThat(plan).contains("COVERING INDEX jobs_pending_dispatch");

@@ -7,6 +7,7 @@ import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.model.JobType;
 import dev.gpuqueue.core.model.QueueEntry;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.policy.DispatchOrder;
@@ -155,6 +156,12 @@ public final class InMemoryJobStore implements JobStore {
         public long countPendingForLocalGpus() {
             check();
             return byStatus.get(JobStatus.PENDING).values().stream().filter(Job::wantsLocalGpus).count();
+        }
+
+        @Override
+        public long countPendingCloudJobs() {
+            check();
+            return byStatus.get(JobStatus.PENDING).values().stream().filter(j -> j.type() == JobType.CLOUD).count();
         }
 
         @Override

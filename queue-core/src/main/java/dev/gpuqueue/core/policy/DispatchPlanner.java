@@ -33,106 +33,122 @@ public final class DispatchPlanner {
     private DispatchPlanner() {}
 
     public static PassPlan plan(PassInput input) {
-        QueueSettings settings = input.settings();
-        Tally tally = new Tally(input);
+        State state = new State(input);
         List<PassPlan.Start> starts = new ArrayList<>();
         List<QueueEntry> entries = new ArrayList<>();
-        PendingReason localBlock = null;
-        PendingReason globalStop = null;
-
-        for (QueueEntry ranked : DispatchOrder.rank(input.pending(), settings, input.now())) {
+        for (QueueEntry ranked : DispatchOrder.rank(input.pending(), input.settings(), input.now())) {
             Job job = ranked.job();
-            PendingReason reason;
-            Optional<String> neverFit = job.wantsLocalGpus()
-                    ? GpuPlacement.neverFitReason(job, input.gpus(), settings)
-                    : Optional.empty();
-            if (neverFit.isPresent()) {
-                reason = PendingReason.canNeverFit(neverFit.get());
-            } else if (tally.running >= settings.maxConcurrent()) {
-                reason = PendingReason.globalLimit(tally.running, settings.maxConcurrent());
-                globalStop = reason;
-            } else if (tally.userRunning(job) >= settings.userMaxConcurrent()) {
-                reason = PendingReason.userLimit(tally.userRunning(job), settings.userMaxConcurrent());
-            } else if (teamLimited(job, tally, settings)) {
-                reason = PendingReason.teamLimit(job.teamId(), tally.teamRunning(job), settings.teamMaxConcurrent());
-            } else if (job.type() == JobType.CLOUD) {
-                reason = input.cloudProviders().contains(job.provider()) ? null : PendingReason.noDispatcher(job.provider());
-                if (reason == null) {
-                    starts.add(new PassPlan.Start(job, Placement.NONE));
-                    tally.start(job, Placement.NONE);
-                }
-            } else if (job.target() == Target.WORKER) {
-                reason = PendingReason.noWorker();
-            } else if (localBlock != null) {
-                reason = localBlock;
-            } else if (tally.localJobs >= settings.localJobMaxConcurrent()) {
-                reason = PendingReason.localJobLimit(tally.localJobs, settings.localJobMaxConcurrent());
-                localBlock = reason;
-            } else if (overLocalGpuCap(job, tally, settings)) {
-                reason = PendingReason.localGpuLimit(
-                        job.numProcesses(), tally.heldGpus.size(), settings.localGpuMaxConcurrent());
-                localBlock = PendingReason.behindGpuJob();
-            } else {
-                SortedSet<Integer> free = tally.freeGpus();
-                Optional<List<Integer>> gpus = GpuPlacement.choose(job, free);
-                if (gpus.isPresent()) {
-                    Placement placement = Placement.localGpus(gpus.get());
-                    starts.add(new PassPlan.Start(job, placement));
-                    tally.start(job, placement);
-                    reason = null;
-                } else {
-                    reason = GpuPlacement.waitReason(job, free);
-                    localBlock = PendingReason.behindGpuJob();
-                }
+            PendingReason reason = waitReason(job, state, input);
+            if (reason == null) {
+                Placement placement = state.place(job);
+                starts.add(new PassPlan.Start(job, placement));
+                state.start(job, placement);
             }
             entries.add(new QueueEntry(job, ranked.effectivePriority(), ranked.position(), reason));
         }
-        if (globalStop == null && tally.running >= settings.maxConcurrent()) {
-            globalStop = PendingReason.globalLimit(tally.running, settings.maxConcurrent());
-        }
-        return new PassPlan(starts, entries, globalStop);
+        return new PassPlan(starts, entries, state.tail(input));
     }
 
     /**
-     * The reason a job beyond the planned prefix waits, when the plan reached the global limit:
-     * "can never fit" if so, else the global limit. Null when the plan did not reach the limit (the
-     * job's fate then depends on jobs the plan did not see).
+     * The reason a job beyond the planned prefix waits, when the plan is saturated (no job after the
+     * prefix can start, so the state the job would meet is the plan's final state). Null when the
+     * plan is not saturated: the job's fate then depends on jobs the plan did not see.
      */
-    public static PendingReason reasonBeyond(Job job, PassInput input, PassPlan plan) {
-        if (plan.globalStop() == null) {
+    public static PendingReason reasonBeyond(Job job, PassPlan plan) {
+        PassPlan.Tail tail = plan.tail();
+        if (!tail.saturated()) {
             return null;
         }
+        return waitReason(job, new State(tail), tail.input());
+    }
+
+    /**
+     * Why {@code job} must wait in {@code state}, or null when it can start now. May record a new
+     * head-of-line block in {@code state}; never starts anything.
+     */
+    private static PendingReason waitReason(Job job, State state, PassInput input) {
+        QueueSettings settings = input.settings();
         Optional<String> neverFit = job.wantsLocalGpus()
-                ? GpuPlacement.neverFitReason(job, input.gpus(), input.settings())
+                ? GpuPlacement.neverFitReason(job, input.gpus(), settings)
                 : Optional.empty();
-        return neverFit.map(PendingReason::canNeverFit).orElse(plan.globalStop());
+        if (neverFit.isPresent()) {
+            return PendingReason.canNeverFit(neverFit.get());
+        }
+        if (state.running >= settings.maxConcurrent()) {
+            return PendingReason.globalLimit(state.running, settings.maxConcurrent());
+        }
+        int userRunning = state.perUser.getOrDefault(job.userId(), 0);
+        if (userRunning >= settings.userMaxConcurrent()) {
+            return PendingReason.userLimit(userRunning, settings.userMaxConcurrent());
+        }
+        if (settings.enableFairShare() && job.teamId() != null) {
+            int teamRunning = state.perTeam.getOrDefault(job.teamId(), 0);
+            if (teamRunning >= settings.teamMaxConcurrent()) {
+                return PendingReason.teamLimit(job.teamId(), teamRunning, settings.teamMaxConcurrent());
+            }
+        }
+        if (job.type() == JobType.CLOUD) {
+            return input.cloudProviders().contains(job.provider()) ? null : PendingReason.noDispatcher(job.provider());
+        }
+        if (job.target() == Target.WORKER) {
+            return PendingReason.noWorker();
+        }
+        if (state.localBlock != null) {
+            return state.localBlock;
+        }
+        if (state.localJobs >= settings.localJobMaxConcurrent()) {
+            state.localBlock = PendingReason.localJobLimit(state.localJobs, settings.localJobMaxConcurrent());
+            return state.localBlock;
+        }
+        Integer gpuCap = settings.localGpuMaxConcurrent();
+        if (gpuCap != null && state.heldGpus.size() + job.numProcesses() > gpuCap) {
+            state.localBlock = PendingReason.behindGpuJob();
+            return PendingReason.localGpuLimit(job.numProcesses(), state.heldGpus.size(), gpuCap);
+        }
+        SortedSet<Integer> free = state.freeGpus();
+        if (GpuPlacement.choose(job, free).isEmpty()) {
+            state.localBlock = PendingReason.behindGpuJob();
+            return GpuPlacement.waitReason(job, free);
+        }
+        return null;
     }
 
-    private static boolean teamLimited(Job job, Tally tally, QueueSettings settings) {
-        return settings.enableFairShare()
-                && job.teamId() != null
-                && tally.teamRunning(job) >= settings.teamMaxConcurrent();
-    }
-
-    private static boolean overLocalGpuCap(Job job, Tally tally, QueueSettings settings) {
-        Integer cap = settings.localGpuMaxConcurrent();
-        return cap != null && tally.heldGpus.size() + job.numProcesses() > cap;
-    }
-
-    /** Running counts as the pass goes; starts made during the pass count at once. */
-    private static final class Tally {
+    /** Running counts as the pass goes (starts made during the pass count at once), and the head-of-line block. */
+    private static final class State {
         private final SortedSet<Integer> installed;
-        private final Map<Long, Integer> perUser = new HashMap<>();
-        private final Map<String, Integer> perTeam = new HashMap<>();
-        private final SortedSet<Integer> heldGpus = new TreeSet<>();
+        private final Map<Long, Integer> perUser;
+        private final Map<String, Integer> perTeam;
+        private final SortedSet<Integer> heldGpus;
         private int running;
         private int localJobs;
+        private PendingReason localBlock;
 
-        Tally(PassInput input) {
-            this.installed = input.gpus();
+        State(PassInput input) {
+            installed = input.gpus();
+            perUser = new HashMap<>();
+            perTeam = new HashMap<>();
+            heldGpus = new TreeSet<>();
             for (Job job : input.running()) {
                 start(job, job.placement());
             }
+        }
+
+        /** The final state of a plan, to judge jobs beyond its prefix. */
+        State(PassPlan.Tail tail) {
+            installed = tail.input().gpus();
+            perUser = new HashMap<>(tail.perUser());
+            perTeam = new HashMap<>(tail.perTeam());
+            heldGpus = new TreeSet<>(tail.heldGpus());
+            running = tail.running();
+            localJobs = tail.localJobs();
+            localBlock = tail.localBlock();
+        }
+
+        Placement place(Job job) {
+            if (job.type() == JobType.CLOUD) {
+                return Placement.NONE;
+            }
+            return Placement.localGpus(GpuPlacement.choose(job, freeGpus()).orElseThrow());
         }
 
         void start(Job job, Placement placement) {
@@ -147,18 +163,20 @@ public final class DispatchPlanner {
             }
         }
 
-        int userRunning(Job job) {
-            return perUser.getOrDefault(job.userId(), 0);
-        }
-
-        int teamRunning(Job job) {
-            return perTeam.getOrDefault(job.teamId(), 0);
-        }
-
         SortedSet<Integer> freeGpus() {
             SortedSet<Integer> free = new TreeSet<>(installed);
             free.removeAll(heldGpus);
             return free;
+        }
+
+        PassPlan.Tail tail(PassInput input) {
+            boolean globalStop = running >= input.settings().maxConcurrent();
+            // Nothing behind the prefix can start: the global limit is reached, or local placement is
+            // blocked and no other kind of runner (cloud dispatcher, worker) has a job it could take.
+            boolean cloudCouldStart = !input.cloudProviders().isEmpty() && input.cloudJobsPending();
+            boolean saturated = globalStop || (localBlock != null && !cloudCouldStart);
+            return new PassPlan.Tail(input, running, localJobs, Map.copyOf(perUser), Map.copyOf(perTeam),
+                    new TreeSet<>(heldGpus), localBlock, globalStop, saturated);
         }
     }
 }

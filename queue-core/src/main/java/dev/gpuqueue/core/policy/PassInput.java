@@ -12,9 +12,11 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
- * Everything one scheduling pass decides from: the pending and running jobs (read in the same
- * transaction that will commit the decisions), the settings, the installed GPU indices, the cloud
- * providers that have a dispatcher, and {@code now}. Immutable.
+ * Everything one scheduling pass decides from: the pending jobs (all, or a prefix of the dispatch
+ * order) and the running jobs, read in the same transaction that will commit the decisions; the
+ * settings; the installed GPU indices; the cloud providers that have a dispatcher; whether any cloud
+ * job is pending at all (so a plan over a prefix knows whether one could start behind it); and
+ * {@code now}. Immutable.
  */
 public record PassInput(
         List<Job> pending,
@@ -22,6 +24,7 @@ public record PassInput(
         QueueSettings settings,
         SortedSet<Integer> gpus,
         Set<String> cloudProviders,
+        boolean cloudJobsPending,
         Instant now) {
 
     public PassInput {
@@ -37,6 +40,6 @@ public record PassInput(
     public static PassInput of(
             Collection<Job> pending, Collection<Job> running, QueueSettings settings, Collection<Integer> gpus,
             Instant now) {
-        return new PassInput(List.copyOf(pending), List.copyOf(running), settings, new TreeSet<>(gpus), Set.of(), now);
+        return new PassInput(List.copyOf(pending), List.copyOf(running), settings, new TreeSet<>(gpus), Set.of(), false, now);
     }
 }

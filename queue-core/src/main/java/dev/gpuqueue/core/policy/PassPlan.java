@@ -9,16 +9,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What one scheduling pass decided: the jobs to start, in dispatch order, with their placement;
  * every pending job it was given, in dispatch order, with its position and, unless it starts, the
- * reason it waits; and {@code globalStop}, the reason every later job waits once the global limit
- * was reached (null if it was not). Planning over a prefix of the dispatch order gives exactly the
- * decisions of a full plan for that prefix, since a job's fate depends only on the jobs ahead of it.
- * Immutable.
+ * reason it waits; and its {@link Tail}, the state a job after the planned ones would meet.
+ * Planning over a prefix of the dispatch order gives exactly the decisions of a full plan for that
+ * prefix, since a job's fate depends only on the jobs ahead of it. Immutable.
  */
-public record PassPlan(List<Start> starts, List<QueueEntry> entries, PendingReason globalStop) {
+public record PassPlan(List<Start> starts, List<QueueEntry> entries, Tail tail) {
 
     /** A job to move to running with {@code placement}. */
     public record Start(Job job, Placement placement) {
@@ -28,9 +28,32 @@ public record PassPlan(List<Start> starts, List<QueueEntry> entries, PendingReas
         }
     }
 
+    /**
+     * The state after the planned jobs: running counts, the head-of-line block, whether the global
+     * limit was reached, and whether the plan is saturated (no later job could start, so each later
+     * job's reason follows from this state alone). Immutable.
+     */
+    public record Tail(
+            PassInput input,
+            int running,
+            int localJobs,
+            Map<Long, Integer> perUser,
+            Map<String, Integer> perTeam,
+            Set<Integer> heldGpus,
+            PendingReason localBlock,
+            boolean globalStop,
+            boolean saturated) {
+        public Tail {
+            perUser = Map.copyOf(perUser);
+            perTeam = Map.copyOf(perTeam);
+            heldGpus = Set.copyOf(heldGpus);
+        }
+    }
+
     public PassPlan {
         starts = List.copyOf(starts);
         entries = List.copyOf(entries);
+        Objects.requireNonNull(tail, "tail");
     }
 
     /** The entries that stay pending, in dispatch order. */
@@ -47,5 +70,15 @@ public record PassPlan(List<Start> starts, List<QueueEntry> entries, PendingReas
             }
         }
         return reasons;
+    }
+
+    /** Why {@code job} waits: its entry's reason, or for a job beyond the plan, the saturated state's answer (else null). */
+    public PendingReason reasonFor(Job job) {
+        for (QueueEntry entry : entries) {
+            if (entry.job().id().equals(job.id())) {
+                return entry.pendingReason();
+            }
+        }
+        return DispatchPlanner.reasonBeyond(job, this);
     }
 }

@@ -34,6 +34,9 @@ public interface JobReader {
     /** Pending jobs that compete for the local GPUs (local jobs whose target is not {@code worker}). */
     long countPendingForLocalGpus();
 
+    /** Pending cloud jobs (those a dispatcher, not the local GPUs, would run). */
+    long countPendingCloudJobs();
+
     /** One page of jobs matching {@code query}, in its order. */
     List<Job> list(JobQuery query);
 

@@ -25,11 +25,12 @@ import java.util.Set;
 /**
  * Plans from the smallest prefix of the dispatch order that decides the question, so a queue of
  * 100,000 pending jobs is not read whole for every pass or position. A plan over a prefix is exact
- * for that prefix (a job's fate depends only on the jobs ahead of it); once the plan reaches the
- * global limit, every later job waits for the same reason (or "can never fit"). Stateless.
+ * for that prefix (a job's fate depends only on the jobs ahead of it); once the plan is saturated
+ * (global limit reached, or local placement blocked with no other runner to take a job), no later
+ * job can start and each later job's reason follows from the plan's final state. Stateless.
  */
 final class QueuePlanner {
-    static final int FIRST_PREFIX = 256;
+    static final int FIRST_PREFIX = 16;
 
     private final GpuInventory gpus;
     private final Set<String> providers;
@@ -46,8 +47,8 @@ final class QueuePlanner {
         int limit = FIRST_PREFIX;
         while (true) {
             List<Job> prefix = reader.pendingInDispatchOrder(settings, now, limit);
-            PassPlan plan = DispatchPlanner.plan(input(prefix, running, settings, now));
-            if (prefix.size() < limit || plan.globalStop() != null) {
+            PassPlan plan = DispatchPlanner.plan(input(reader, prefix, running, settings, now));
+            if (prefix.size() < limit || plan.tail().saturated()) {
                 return plan;
             }
             limit = grow(limit, Integer.MAX_VALUE);
@@ -58,7 +59,7 @@ final class QueuePlanner {
     List<QueueEntry> firstEntries(JobReader reader, Instant now, int count) {
         QueueSettings settings = reader.settings();
         List<Job> prefix = reader.pendingInDispatchOrder(settings, now, count);
-        return DispatchPlanner.plan(input(prefix, reader.withStatus(RUNNING), settings, now)).entries();
+        return DispatchPlanner.plan(input(reader, prefix, reader.withStatus(RUNNING), settings, now)).entries();
     }
 
     /** Entries and would-be placements of some pending jobs, and of an unstored {@code extra} when given. */
@@ -89,14 +90,14 @@ final class QueuePlanner {
             if (extra != null && positions.get(extra.id()) <= prefix.size() + 1) {
                 prefix.add(extra);
             }
-            PassInput input = input(prefix, running, settings, now);
+            PassInput input = input(reader, prefix, running, settings, now);
             PassPlan plan = DispatchPlanner.plan(input);
             Map<JobId, QueueEntry> planned = new HashMap<>();
             plan.entries().forEach(e -> planned.put(e.job().id(), e));
             Map<JobId, QueueEntry> entries = new LinkedHashMap<>();
             for (Job job : targets) {
                 QueueEntry entry = planned.get(job.id());
-                PendingReason beyond = entry == null ? DispatchPlanner.reasonBeyond(job, input, plan) : null;
+                PendingReason beyond = entry == null ? DispatchPlanner.reasonBeyond(job, plan) : null;
                 if (entry != null) {
                     entries.put(job.id(), entry);
                 } else if (beyond != null || exhausted) {
@@ -113,8 +114,9 @@ final class QueuePlanner {
         }
     }
 
-    private PassInput input(List<Job> pending, List<Job> running, QueueSettings settings, Instant now) {
-        return new PassInput(pending, running, settings, gpus.indices(), providers, now);
+    private PassInput input(JobReader reader, List<Job> pending, List<Job> running, QueueSettings settings, Instant now) {
+        boolean cloudPending = !providers.isEmpty() && reader.countPendingCloudJobs() > 0;
+        return new PassInput(pending, running, settings, gpus.indices(), providers, cloudPending, now);
     }
 
     private static int grow(int limit, int cap) {

@@ -119,7 +119,7 @@ public final class QueueService {
             }, plan -> {
                 Job job = stored.get();
                 if (request.noWait() && job.status() == PENDING && !startsIn(plan, job.id())) {
-                    throw new NoWaitRejection(reasonIn(plan, job.id()));
+                    throw new NoWaitRejection(reasonIn(plan, job));
                 }
             });
             JobId id = stored.get().id();
@@ -208,12 +208,9 @@ public final class QueueService {
         return plan.starts().stream().anyMatch(s -> s.job().id().equals(id));
     }
 
-    /** Why a job the pass did not start waits; beyond the planned prefix, the global limit holds it. */
-    private static String reasonIn(PassPlan plan, JobId id) {
-        PendingReason reason = plan.reasons().get(id);
-        if (reason == null) {
-            reason = plan.globalStop();
-        }
+    /** Why a job the pass did not start waits (for one beyond the planned prefix, from the saturated plan). */
+    private static String reasonIn(PassPlan plan, Job job) {
+        PendingReason reason = plan.reasonFor(job);
         return reason == null ? "could not start at once" : reason.message();
     }
 

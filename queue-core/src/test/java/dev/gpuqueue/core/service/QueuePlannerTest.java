@@ -17,9 +17,11 @@ import dev.gpuqueue.core.model.Submitter;
 import dev.gpuqueue.core.policy.DispatchPlanner;
 import dev.gpuqueue.core.policy.PassInput;
 import dev.gpuqueue.core.policy.PassPlan;
+import dev.gpuqueue.core.port.JobReader;
 import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.core.testing.FakeGpuInventory;
 import dev.gpuqueue.core.testing.TestJobs;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -27,6 +29,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -66,9 +69,10 @@ class QueuePlannerTest {
                         Placement.worker("w" + stored.seq()), now)));
             }
         }
-        QueuePlanner planner = new QueuePlanner(gpus, Set.of("replicate"));
+        Set<String> providers = seed % 2 == 0 ? Set.of("replicate") : Set.of();
+        QueuePlanner planner = new QueuePlanner(gpus, providers);
         PassPlan full = store.read(r -> DispatchPlanner.plan(new PassInput(r.withStatus(JobStatus.PENDING),
-                r.withStatus(JobStatus.RUNNING), settings, new TreeSet<>(gpus.indices()), Set.of("replicate"), now)));
+                r.withStatus(JobStatus.RUNNING), settings, new TreeSet<>(gpus.indices()), providers, true, now)));
 
         PassPlan pass = store.read(r -> planner.planPass(r, now));
         assertThat(ids(pass.starts().stream().map(PassPlan.Start::job).toList()))
@@ -101,7 +105,7 @@ class QueuePlannerTest {
             return null;
         });
         Submitter busy = new Submitter(1, "busy", null);
-        for (int i = 0; i < 3 * QueuePlanner.FIRST_PREFIX; i++) {
+        for (int i = 0; i < 700; i++) {
             store.inTransaction(tx -> tx.insert(job().user(busy).build()));
         }
         Job late = store.inTransaction(tx -> tx.insert(job().user(new Submitter(2, "late", null)).level(Level.VIEWER).build()));
@@ -112,11 +116,47 @@ class QueuePlannerTest {
         QueuePlanner.Decided decided = store.read(r -> planner.decide(r, T0, List.of(late, deep), null));
 
         assertThat(pass.starts()).extracting(s -> s.job().id()).hasSize(2).contains(late.id());
-        assertThat(decided.entries().get(late.id()).position()).isEqualTo(3 * QueuePlanner.FIRST_PREFIX + 1);
+        assertThat(decided.entries().get(late.id()).position()).isEqualTo(701);
         assertThat(decided.entries().get(late.id()).pendingReason()).isNull();
         assertThat(decided.starts()).containsKey(late.id());
         assertThat(decided.entries().get(deep.id()).pendingReason().message()).isEqualTo("user limit 1/1");
         assertThat(decided.entries().get(deep.id()).position()).isEqualTo(600);
+    }
+
+    @ParameterizedTest(name = "cloud providers {0}")
+    @ValueSource(strings = {"", "replicate"})
+    void aQueueHeldByTheLocalJobLimitIsReadOnlyAsFarAsTheFirstPrefix(String provider) {
+        InMemoryJobStore inner = new InMemoryJobStore();
+        List<Integer> limitsAsked = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < 1200; i++) {
+            Submitter user = new Submitter(i + 1, "u" + i, null);
+            inner.inTransaction(tx -> tx.insert(job().user(user).build()));
+        }
+        Job running = inner.inTransaction(tx -> tx.insert(job().user(new Submitter(0, "r", null)).build()));
+        inner.inTransaction(tx -> tx.update(running, running.dispatched(Placement.localGpus(List.of(0)), T0)));
+        // With a dispatcher registered but no cloud job pending, nothing behind the head can start either.
+        QueuePlanner planner = new QueuePlanner(FakeGpuInventory.withGpus(4), provider.isEmpty() ? Set.of() : Set.of(provider));
+        Job last = inner.read(r -> r.pendingInDispatchOrder(QueueSettings.DEFAULTS, T0, Integer.MAX_VALUE)).get(1000);
+
+        PassPlan pass = inner.read(r -> planner.planPass(recording(r, limitsAsked), T0));
+        QueuePlanner.Decided decided = inner.read(r -> planner.decide(recording(r, limitsAsked), T0, List.of(last), null));
+
+        assertThat(pass.starts()).isEmpty();
+        assertThat(pass.tail().saturated()).isTrue();
+        assertThat(decided.entries().get(last.id()).position()).isEqualTo(1001);
+        assertThat(decided.entries().get(last.id()).pendingReason().message()).isEqualTo("local job limit 1/1");
+        assertThat(limitsAsked).containsOnly(QueuePlanner.FIRST_PREFIX);
+    }
+
+    /** {@code reader}, recording every limit asked of {@code pendingInDispatchOrder}. */
+    private static JobReader recording(JobReader reader, List<Integer> limits) {
+        return (JobReader) Proxy.newProxyInstance(QueuePlannerTest.class.getClassLoader(), new Class<?>[] {JobReader.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("pendingInDispatchOrder")) {
+                        limits.add((Integer) args[2]);
+                    }
+                    return method.invoke(reader, args);
+                });
     }
 
     private static List<JobId> ids(List<Job> jobs) {

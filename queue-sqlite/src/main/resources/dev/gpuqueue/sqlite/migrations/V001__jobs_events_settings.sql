@@ -48,6 +48,8 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_pending_dispatch
     ON jobs (COALESCE(priority_override, priority) DESC, queued_at, seq, aging_since, priority_override, priority)
     WHERE status = 'pending';
+-- The size of each aging band, so empty and sparse bands are never scanned in dispatch order.
+CREATE INDEX jobs_pending_aging ON jobs (aging_since) WHERE status = 'pending';
 -- Counts by status; running and active jobs by user and by team.
 CREATE INDEX jobs_status_user ON jobs (status, user_id);
 CREATE INDEX jobs_status_team ON jobs (status, team_id);

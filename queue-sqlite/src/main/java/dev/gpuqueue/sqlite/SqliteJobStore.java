@@ -95,6 +95,12 @@ public final class SqliteJobStore implements JobStore {
     /** Jobs started at or after {@code :since}, read by start time. */
     static final String STARTED_SINCE = "FROM jobs INDEXED BY jobs_started_at WHERE started_at >= :since";
 
+    /** Pending jobs by kind, from the kind index alone. */
+    static final String COUNT_PENDING_CLOUD = "SELECT COUNT(*) FROM jobs INDEXED BY jobs_pending_kind"
+            + " WHERE status = 'pending' AND job_type = 'cloud'";
+    static final String COUNT_PENDING_LOCAL = "SELECT COUNT(*) FROM jobs INDEXED BY jobs_pending_kind"
+            + " WHERE status = 'pending' AND job_type = 'local' AND target <> 'worker'";
+
     /** Counts per status from the (status, user_id) index alone. */
     static final String COUNT_BY_STATUS = "SELECT status, COUNT(*) AS n FROM jobs INDEXED BY jobs_status_user GROUP BY status";
 
@@ -219,7 +225,7 @@ public final class SqliteJobStore implements JobStore {
             long queued = Times.micros(job.queuedAt());
             long ahead = 0;
             for (Aging.Band band : Aging.bands(settings, now)) {
-                ahead += bandQuery("COUNT(*)", DISPATCH_INDEX, band, AHEAD_IN_BAND)
+                ahead += bandQuery("COUNT(*)", AGING_INDEX, band, AHEAD_IN_BAND)
                         .bind("base", effective - band.boost()).bind("queued", queued).bind("seq", job.seq())
                         .mapTo(Long.class).one();
             }
@@ -239,14 +245,12 @@ public final class SqliteJobStore implements JobStore {
 
         @Override
         public long countPendingForLocalGpus() {
-            return h.createQuery("SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND job_type = 'local'"
-                    + " AND target <> 'worker'").mapTo(Long.class).one();
+            return h.createQuery(COUNT_PENDING_LOCAL).mapTo(Long.class).one();
         }
 
         @Override
         public long countPendingCloudJobs() {
-            return h.createQuery("SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND job_type = 'cloud'")
-                    .mapTo(Long.class).one();
+            return h.createQuery(COUNT_PENDING_CLOUD).mapTo(Long.class).one();
         }
 
         @Override

@@ -83,15 +83,17 @@ class QueryPlanTest {
     void countingTheJobsAheadUsesOnlyTheIndex() {
         Aging.Band middle = Aging.bands(QueueSettings.DEFAULTS, T0).get(1);
 
-        String plan = plan(SqliteJobStore.bandSql("COUNT(*)", SqliteJobStore.DISPATCH_INDEX, middle, SqliteJobStore.AHEAD_IN_BAND),
+        String plan = plan(SqliteJobStore.bandSql("COUNT(*)", SqliteJobStore.AGING_INDEX, middle, SqliteJobStore.AHEAD_IN_BAND),
                 Map.of("after", 1L, "at_or_before", 2L, "base", 10, "queued", 5L, "seq", 7L));
 
-        assertThat(plan).contains("COVERING INDEX jobs_pending_dispatch");
+        assertThat(plan).contains("COVERING INDEX jobs_pending_aging (aging_since>? AND aging_since<?)");
     }
 
     @Test
     void theOtherHotReadsUseTheirIndexes() {
         assertThat(plan(SqliteJobStore.COUNT_BY_STATUS, Map.of())).contains("COVERING INDEX jobs_status_user");
+        assertThat(plan(SqliteJobStore.COUNT_PENDING_CLOUD, Map.of())).contains("COVERING INDEX jobs_pending_kind (job_type=?)");
+        assertThat(plan(SqliteJobStore.COUNT_PENDING_LOCAL, Map.of())).contains("COVERING INDEX jobs_pending_kind (job_type=?)");
         assertThat(plan("SELECT * FROM jobs WHERE job_id = :id", Map.of("id", "x"))).contains("USING INDEX sqlite_autoindex_jobs");
         assertThat(plan("SELECT * FROM jobs WHERE status = :s ORDER BY seq", Map.of("s", "running")))
                 .contains("jobs_status_");

@@ -44,12 +44,14 @@ CREATE TABLE jobs (
 );
 
 -- Pending jobs in dispatch order within one aging band: (override ?? base) desc, queued_at, seq;
--- the trailing columns let counting the jobs ahead of one read the index alone.
-CREATE INDEX jobs_pending_dispatch
-    ON jobs (COALESCE(priority_override, priority) DESC, queued_at, seq, aging_since, priority_override, priority)
+-- aging_since rides along so the band filter is checked on the index, not the table.
+CREATE INDEX jobs_pending_dispatch ON jobs (COALESCE(priority_override, priority) DESC, queued_at, seq, aging_since)
     WHERE status = 'pending';
--- The size of each aging band, so empty and sparse bands are never scanned in dispatch order.
-CREATE INDEX jobs_pending_aging ON jobs (aging_since) WHERE status = 'pending';
+-- Pending jobs by aging band: sizes each band (so empty and sparse bands are never scanned in
+-- dispatch order) and counts the jobs ahead of one from the index alone, one band at a time.
+CREATE INDEX jobs_pending_aging ON jobs (aging_since, priority_override, priority, queued_at) WHERE status = 'pending';
+-- Pending jobs by kind: cloud jobs, and jobs that compete for the local GPUs.
+CREATE INDEX jobs_pending_kind ON jobs (job_type, target) WHERE status = 'pending';
 -- Counts by status; running and active jobs by user and by team.
 CREATE INDEX jobs_status_user ON jobs (status, user_id);
 CREATE INDEX jobs_status_team ON jobs (status, team_id);

@@ -1,0 +1,48 @@
+package dev.gpuqueue.sqlite;
+
+import static dev.gpuqueue.core.testing.TestJobs.job;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.Level;
+import dev.gpuqueue.core.port.JobStore;
+import dev.gpuqueue.core.port.UserDirectory;
+import dev.gpuqueue.core.service.ApiTokens;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteModuleTest {
+    @TempDir
+    Path home;
+
+    @Test
+    void theModuleWiresBothStoresOnOneDatabase() {
+        Injector injector = Guice.createInjector(new SqliteModule(), new AbstractModule() {
+            @Override
+            protected void configure() {
+                bind(SqliteOptions.class).toInstance(SqliteOptions.inHome(home));
+                bind(Clock.class).toInstance(Clock.systemUTC());
+            }
+        });
+        try (SqliteDatabase db = injector.getInstance(SqliteDatabase.class)) {
+            JobStore store = injector.getInstance(JobStore.class);
+            UserDirectory users = injector.getInstance(UserDirectory.class);
+
+            Job stored = store.inTransaction(tx -> tx.insert(job().build()));
+            String token = ApiTokens.generate();
+            users.add("alice", Level.ADMIN, null, ApiTokens.hash(token));
+
+            Optional<Job> found = store.read(r -> r.find(stored.id()));
+            assertThat(found).contains(stored);
+            assertThat(users.findByTokenHash(ApiTokens.hash(token))).isPresent();
+            assertThat(injector.getInstance(JobStore.class)).isSameAs(store);
+            assertThat(db.file()).isEqualTo(home.resolve("jobs.db"));
+        }
+    }
+}

@@ -4,12 +4,13 @@ import java.util.Objects;
 
 /**
  * One GPU of the inventory, keyed by its index (the value used in {@code CUDA_VISIBLE_DEVICES}
- * with {@code CUDA_DEVICE_ORDER=PCI_BUS_ID}). Utilization and process count are null where the
- * backend does not report them. Immutable.
+ * with {@code CUDA_DEVICE_ORDER=PCI_BUS_ID}) and its UUID. PCI bus id, utilization and process count
+ * are null where the backend does not report them. Immutable.
  */
 public record GpuDevice(
         int index,
         String uuid,
+        String pciBusId,
         String name,
         long memoryTotalBytes,
         long memoryUsedBytes,

@@ -49,6 +49,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -528,6 +529,17 @@ public final class QueueService {
             Double avgWait = WaitTimes.averageWaitSeconds(r.startedSince(now.minus(WaitTimes.WINDOW)), now);
             return new QueueStats(byStatus.get(PENDING), byStatus.get(RUNNING), settings, avgWait, byStatus,
                     r.activeCountByUser(), local);
+        });
+    }
+
+    /** Which running job holds each local GPU now (GPU index → job id), for the allocation view. */
+    public Map<Integer, JobId> gpuHolders() {
+        return store.read(r -> {
+            Map<Integer, JobId> holders = new TreeMap<>();
+            for (Job job : r.withStatus(RUNNING)) {
+                job.allocatedGpus().forEach(gpu -> holders.put(gpu, job.id()));
+            }
+            return holders;
         });
     }
 

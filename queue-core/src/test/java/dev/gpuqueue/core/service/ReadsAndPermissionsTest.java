@@ -199,6 +199,15 @@ class ReadsAndPermissionsTest {
     }
 
     @Test
+    void gpuHoldersMapEachAllocatedGpuToItsJob() {
+        h.settings(Map.of("local_job_max_concurrent", 2));
+        JobId two = h.submit(ALICE, "train2").jobId();
+        JobId one = h.submit(BOB, "train").jobId();
+
+        assertThat(h.service().gpuHolders()).containsExactly(Map.entry(0, two), Map.entry(1, two), Map.entry(2, one));
+    }
+
+    @Test
     void cleanupRemovesOnlyOldTerminalJobsAndChecksItsRange() {
         JobId old = h.submit(ALICE, "train").jobId();
         h.launcher.finish(old, 0);

@@ -1,0 +1,36 @@
+package dev.gpuqueue.http;
+
+import dev.gpuqueue.core.port.GpuInventory;
+import dev.gpuqueue.core.port.HostStatus;
+import dev.gpuqueue.core.port.JobLogs;
+import dev.gpuqueue.core.service.QueueService;
+import dev.gpuqueue.core.service.Scheduler;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What the HTTP API needs: the queue's facade and scheduler, the GPUs, the host, the job logs, a
+ * database health probe, who is calling, and the clock. Immutable.
+ */
+public record ApiDependencies(
+        QueueService service,
+        Scheduler scheduler,
+        GpuInventory gpus,
+        HostStatus host,
+        JobLogs logs,
+        BooleanSupplier databaseHealthy,
+        CallerResolver callers,
+        Clock clock) {
+
+    public ApiDependencies {
+        Objects.requireNonNull(service, "service");
+        Objects.requireNonNull(scheduler, "scheduler");
+        Objects.requireNonNull(gpus, "gpus");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(logs, "logs");
+        Objects.requireNonNull(databaseHealthy, "databaseHealthy");
+        Objects.requireNonNull(callers, "callers");
+        Objects.requireNonNull(clock, "clock");
+    }
+}

@@ -1,0 +1,60 @@
+package dev.gpuqueue.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gpuqueue.core.error.ValidationException;
+import io.javalin.http.ContentTooLargeResponse;
+import io.javalin.http.Context;
+import java.util.Map;
+
+/** Reads JSON request bodies with the API's mapper, refusing empty, oversized and malformed ones. */
+final class Bodies {
+    private final ObjectMapper mapper;
+
+    Bodies(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    <T> T read(Context ctx, Class<T> type) {
+        String body = text(ctx);
+        try {
+            T value = mapper.readValue(body, type);
+            if (value == null) {
+                throw new ValidationException("the body must be a JSON object, not null");
+            }
+            return value;
+        } catch (JsonProcessingException e) {
+            throw new ValidationException(ApiErrors.describe(e));
+        }
+    }
+
+    /** A JSON object as a map, keeping the difference between a missing key and a null value. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> object(Context ctx) {
+        String body = text(ctx);
+        Object value;
+        try {
+            value = mapper.readValue(body, Object.class);
+        } catch (JsonProcessingException e) {
+            throw new ValidationException(ApiErrors.describe(e));
+        }
+        if (!(value instanceof Map<?, ?> map)) {
+            throw new ValidationException("the body must be a JSON object");
+        }
+        return (Map<String, Object>) map;
+    }
+
+    private static String text(Context ctx) {
+        if (ctx.contentLength() > HttpApi.MAX_BODY_BYTES) {
+            throw new ContentTooLargeResponse();
+        }
+        String body = ctx.body();
+        if (body.length() > HttpApi.MAX_BODY_BYTES) {
+            throw new ContentTooLargeResponse();
+        }
+        if (body.isBlank()) {
+            throw new ValidationException("a JSON body is required");
+        }
+        return body;
+    }
+}

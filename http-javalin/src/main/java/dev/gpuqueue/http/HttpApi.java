@@ -1,0 +1,68 @@
+package dev.gpuqueue.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import io.javalin.json.JavalinJackson;
+import java.util.List;
+
+/**
+ * Builds the gpuqueue HTTP API as a Javalin app (not started): every route of the API from one
+ * table, one JSON mapper, one error mapping, bodies up to 1 MiB. No static state; thread-safe once
+ * built.
+ */
+public final class HttpApi {
+    /** The largest request body accepted; larger ones are answered 413. */
+    public static final long MAX_BODY_BYTES = 1L << 20;
+
+    private HttpApi() {}
+
+    /** One route: method, path and handler. Immutable. */
+    public record Route(HandlerType method, String path, Handler handler) {}
+
+    /** Every route of the API, in documentation order. */
+    public static List<Route> routes(ApiDependencies deps, ObjectMapper mapper) {
+        Bodies bodies = new Bodies(mapper);
+        QueueHandlers queue = new QueueHandlers(deps, bodies);
+        JobHandlers jobs = new JobHandlers(deps);
+        SystemHandlers system = new SystemHandlers(deps);
+        return List.of(
+                new Route(HandlerType.GET, "/api/queue", queue::list),
+                new Route(HandlerType.GET, "/api/queue/stats", queue::stats),
+                new Route(HandlerType.GET, "/api/queue/me", queue::me),
+                new Route(HandlerType.GET, "/api/queue/position/{job_id}", queue::position),
+                new Route(HandlerType.POST, "/api/queue/{job_id}/cancel", queue::cancel),
+                new Route(HandlerType.POST, "/api/queue/{job_id}/approve", queue::approve),
+                new Route(HandlerType.POST, "/api/queue/{job_id}/reject", queue::reject),
+                new Route(HandlerType.POST, "/api/queue/{job_id}/priority", queue::priority),
+                new Route(HandlerType.GET, "/api/queue/concurrency", queue::getConcurrency),
+                new Route(HandlerType.POST, "/api/queue/concurrency", queue::setConcurrency),
+                new Route(HandlerType.POST, "/api/queue/process", queue::process),
+                new Route(HandlerType.POST, "/api/queue/cleanup", queue::cleanup),
+                new Route(HandlerType.POST, "/api/queue/submit", queue::submit),
+                new Route(HandlerType.GET, "/api/jobs", jobs::list),
+                new Route(HandlerType.GET, "/api/jobs/{job_id}", jobs::get),
+                new Route(HandlerType.POST, "/api/jobs/{job_id}/cancel", jobs::cancel),
+                new Route(HandlerType.GET, "/api/jobs/{job_id}/logs", jobs::logs),
+                new Route(HandlerType.GET, "/api/jobs/{job_id}/events", jobs::events),
+                new Route(HandlerType.GET, "/api/system/status", system::status),
+                new Route(HandlerType.GET, "/api/health", system::health));
+    }
+
+    /** The app with every route; start it with {@code app.start(host, port)}. */
+    public static Javalin create(ApiDependencies deps) {
+        ObjectMapper mapper = ApiJson.mapper();
+        List<Route> routes = routes(deps, mapper);
+        return Javalin.create(config -> {
+            config.jsonMapper(new JavalinJackson(mapper, false));
+            config.startup.showJavalinBanner = false;
+            config.http.maxRequestSize = MAX_BODY_BYTES;
+            config.http.prefer405over404 = true;
+            ApiErrors.register(config);
+            for (Route route : routes) {
+                config.routes.addHttpHandler(route.method(), route.path(), route.handler());
+            }
+        });
+    }
+}

@@ -49,7 +49,12 @@ final class ApiErrors {
         });
         config.routes.exception(JacksonException.class, (e, ctx) -> answer(ctx, 400, "bad_request", describe(e)));
         config.routes.exception(HttpResponseException.class, (e, ctx) -> answer(ctx, e.getStatus(), code(e.getStatus()),
-                e.getStatus() == 413 ? "the request body is larger than 1 MiB" : e.getMessage()));
+                switch (e.getStatus()) {
+                    case 404 -> "no route " + ctx.method() + " " + ctx.path();
+                    case 405 -> ctx.method() + " is not allowed on " + ctx.path();
+                    case 413 -> "the request body is larger than 1 MiB";
+                    default -> e.getMessage();
+                }));
         config.routes.exception(Exception.class, (e, ctx) -> {
             LOG.error("Request {} {} failed unexpectedly", ctx.method(), ctx.path(), e);
             answer(ctx, 500, "internal_error", "unexpected server error; see the server log");

@@ -4,14 +4,15 @@ import dev.gpuqueue.core.port.GpuInventory;
 import dev.gpuqueue.core.port.HostStatus;
 import dev.gpuqueue.core.port.JobLogs;
 import dev.gpuqueue.core.service.QueueService;
+import dev.gpuqueue.core.service.UserAdmin;
 import dev.gpuqueue.core.service.Scheduler;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
 /**
- * What the HTTP API needs: the queue's facade and scheduler, the GPUs, the host, the job logs, a
- * database health probe, who is calling, and the clock. Immutable.
+ * What the HTTP API needs: the queue's facade and scheduler, the GPUs, the host, the job logs, the
+ * users, a database health probe, who is calling, and the clock. Immutable.
  */
 public record ApiDependencies(
         QueueService service,
@@ -19,6 +20,7 @@ public record ApiDependencies(
         GpuInventory gpus,
         HostStatus host,
         JobLogs logs,
+        UserAdmin users,
         BooleanSupplier databaseHealthy,
         CallerResolver callers,
         Clock clock) {
@@ -29,6 +31,7 @@ public record ApiDependencies(
         Objects.requireNonNull(gpus, "gpus");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(logs, "logs");
+        Objects.requireNonNull(users, "users");
         Objects.requireNonNull(databaseHealthy, "databaseHealthy");
         Objects.requireNonNull(callers, "callers");
         Objects.requireNonNull(clock, "clock");

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpuqueue.core.error.ValidationException;
 import io.javalin.http.ContentTooLargeResponse;
 import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Map;
 
 /** Reads JSON request bodies with the API's mapper, refusing empty, oversized and malformed ones. */
@@ -44,8 +46,12 @@ final class Bodies {
         return (Map<String, Object>) map;
     }
 
+    /** Beyond this, an oversized body is not read to its end; the connection is simply closed. */
+    private static final long MAX_DRAIN_BYTES = 16L << 20;
+
     private static String text(Context ctx) {
         if (ctx.contentLength() > HttpApi.MAX_BODY_BYTES) {
+            drain(ctx);
             throw new ContentTooLargeResponse();
         }
         String body = ctx.body();
@@ -56,5 +62,21 @@ final class Bodies {
             throw new ValidationException("a JSON body is required");
         }
         return body;
+    }
+
+    /**
+     * Reads and discards the rest of an oversized body, so the client, still sending it, receives the
+     * 413 instead of a reset connection.
+     */
+    private static void drain(Context ctx) {
+        byte[] buffer = new byte[64 * 1024];
+        long drained = 0;
+        try (InputStream in = ctx.req().getInputStream()) {
+            for (int n; drained < MAX_DRAIN_BYTES && (n = in.read(buffer)) > 0; ) {
+                drained += n;
+            }
+        } catch (IOException e) {
+            // the client gave up; the 413 still goes out if it can
+        }
     }
 }

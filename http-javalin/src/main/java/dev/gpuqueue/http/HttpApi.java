@@ -1,10 +1,14 @@
 package dev.gpuqueue.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gpuqueue.core.error.ValidationException;
+import dev.gpuqueue.core.service.UserAdmin;
 import io.javalin.Javalin;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.List;
 
 /**
@@ -27,6 +31,7 @@ public final class HttpApi {
         QueueHandlers queue = new QueueHandlers(deps, bodies);
         JobHandlers jobs = new JobHandlers(deps);
         SystemHandlers system = new SystemHandlers(deps);
+        AdminHandlers admin = new AdminHandlers(deps, bodies);
         return List.of(
                 new Route(HandlerType.GET, "/api/queue", queue::list),
                 new Route(HandlerType.GET, "/api/queue/stats", queue::stats),
@@ -47,10 +52,42 @@ public final class HttpApi {
                 new Route(HandlerType.GET, "/api/jobs/{job_id}/logs", jobs::logs),
                 new Route(HandlerType.GET, "/api/jobs/{job_id}/events", jobs::events),
                 new Route(HandlerType.GET, "/api/system/status", system::status),
-                new Route(HandlerType.GET, "/api/health", system::health));
+                new Route(HandlerType.GET, "/api/health", system::health),
+                new Route(HandlerType.GET, "/api/admin/users", admin::list),
+                new Route(HandlerType.POST, "/api/admin/users", admin::create),
+                new Route(HandlerType.DELETE, "/api/admin/users/{user_id}", admin::remove),
+                new Route(HandlerType.POST, "/api/admin/users/{user_id}/token", admin::rotate));
     }
 
-    /** The app with every route; start it with {@code app.start(host, port)}. */
+    /**
+     * Starts {@code app} on {@code host:port}, refusing to listen beyond loopback while no user exists
+     * (single-user mode would make everyone an admin).
+     *
+     * @throws ValidationException saying how to proceed
+     */
+    public static Javalin start(Javalin app, String host, int port, UserAdmin users) {
+        if (!isLoopback(host) && users.singleUserMode()) {
+            throw new ValidationException("refusing to listen on " + host + " without users: anyone could act as admin."
+                    + " Add a user first ('gpuqueue users add NAME --level admin') or listen on 127.0.0.1");
+        }
+        return app.start(host, port);
+    }
+
+    /** Whether {@code host} names only loopback addresses. */
+    public static boolean isLoopback(String host) {
+        try {
+            for (InetAddress address : InetAddress.getAllByName(host)) {
+                if (!address.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (UnknownHostException e) {
+            throw new ValidationException("cannot resolve the listen address '" + host + "'");
+        }
+    }
+
+    /** The app with every route; start it with {@link #start}. */
     public static Javalin create(ApiDependencies deps) {
         ObjectMapper mapper = ApiJson.mapper();
         List<Route> routes = routes(deps, mapper);

@@ -6,7 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.gpuqueue.core.port.HostStatus;
+import dev.gpuqueue.core.service.UserAdmin;
+import dev.gpuqueue.core.memory.InMemoryUserDirectory;
 import dev.gpuqueue.core.port.JobLogs;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
@@ -31,7 +35,7 @@ class OpenApiDocumentTest extends ApiTestBase {
             registered.add(route.method().name() + " " + route.path());
         }
 
-        assertThat(registered).hasSize(20);
+        assertThat(registered).hasSize(24);
         assertThat(documented).isEqualTo(registered);
     }
 
@@ -40,8 +44,11 @@ class OpenApiDocumentTest extends ApiTestBase {
         JsonNode document = new ObjectMapper(new YAMLFactory()).readTree(Path.of("../docs/openapi.yaml").toFile());
         document.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames().forEachRemaining(method -> {
             if (METHODS.contains(method)) {
-                String concrete = path.getKey().replace("{job_id}", "nope");
-                Answer answer = method.equals("get") ? get(concrete) : post(concrete, "{}");
+                String concrete = path.getKey().replace("{job_id}", "nope").replace("{user_id}", "999");
+                Answer answer = send(HttpRequest.newBuilder(URI.create(base + concrete))
+                        .method(method.toUpperCase(Locale.ROOT), method.equals("post")
+                                ? HttpRequest.BodyPublishers.ofString("{}")
+                                : HttpRequest.BodyPublishers.noBody()));
                 assertThat(answer.json()).as(method + " " + path.getKey()).isNotNull();
                 assertThat(answer.body()).as(method + " " + path.getKey()).doesNotContain("no route");
                 assertThat(answer.status()).as(method + " " + path.getKey()).isLessThan(500);
@@ -51,6 +58,6 @@ class OpenApiDocumentTest extends ApiTestBase {
 
     private ApiDependencies dependencies() {
         return new ApiDependencies(h.service(), h.scheduler(), h.gpus, HostStatus.unknown(),
-                JobLogs.none(), () -> true, CallerResolver.singleUserAdmin(), h.clock);
+                JobLogs.none(), new UserAdmin(new InMemoryUserDirectory()), () -> true, CallerResolver.singleUserAdmin(), h.clock);
     }
 }

@@ -3,6 +3,8 @@ package dev.gpuqueue.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpuqueue.core.error.StoreUnavailableException;
+import dev.gpuqueue.core.service.UserAdmin;
+import dev.gpuqueue.core.memory.InMemoryUserDirectory;
 import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.port.HostStatus;
 import dev.gpuqueue.core.port.JobLogs;
@@ -57,7 +59,7 @@ class StoreUnavailableTest {
         QueueHarness h = new QueueHarness(store, FakeGpuInventory.withGpus(1), new RecordingLauncher(),
                 MutableClock.at(TestJobs.T0));
         Javalin app = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.gpus,
-                HostStatus.unknown(), JobLogs.none(), () -> !store.busy.get(), CallerResolver.singleUserAdmin(), h.clock));
+                HostStatus.unknown(), JobLogs.none(), new UserAdmin(new InMemoryUserDirectory()), () -> !store.busy.get(), CallerResolver.singleUserAdmin(), h.clock));
         app.start("127.0.0.1", 0);
         try {
             HttpClient client = HttpClient.newHttpClient();

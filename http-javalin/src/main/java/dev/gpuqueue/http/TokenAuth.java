@@ -1,0 +1,53 @@
+package dev.gpuqueue.http;
+
+import dev.gpuqueue.core.model.Caller;
+import dev.gpuqueue.core.service.UserAdmin;
+import io.javalin.http.Context;
+import java.util.Locale;
+
+/**
+ * Who is calling, from {@code Authorization: Bearer <token>} or {@code X-API-Key: <token>}, looked
+ * up on every request (a user added or a token rotated takes effect at once). While no user exists,
+ * every request is the single-user admin {@code local} — but only on a loopback address; elsewhere
+ * a server without users answers 401. Thread-safe.
+ */
+public final class TokenAuth implements CallerResolver {
+    private final UserAdmin users;
+    private final boolean loopback;
+
+    /** {@code loopback}: whether the server listens only on a loopback address. */
+    public TokenAuth(UserAdmin users, boolean loopback) {
+        this.users = users;
+        this.loopback = loopback;
+    }
+
+    @Override
+    public Caller resolve(Context ctx) {
+        if (users.singleUserMode()) {
+            if (loopback) {
+                return Caller.LOCAL_ADMIN;
+            }
+            throw new UnauthorizedException("no users exist and this server is not on a loopback address;"
+                    + " add a user with 'gpuqueue users add NAME --level admin'");
+        }
+        String token = token(ctx);
+        if (token == null) {
+            throw new UnauthorizedException("credentials required: send 'Authorization: Bearer <token>' or 'X-API-Key: <token>'");
+        }
+        return users.authenticate(token)
+                .orElseThrow(() -> new UnauthorizedException("unknown or revoked token; ask an admin for a new one"));
+    }
+
+    private static String token(Context ctx) {
+        String authorization = ctx.header("Authorization");
+        if (authorization != null) {
+            String trimmed = authorization.strip();
+            if (trimmed.toLowerCase(Locale.ROOT).startsWith("bearer ")) {
+                String token = trimmed.substring("bearer ".length()).strip();
+                return token.isEmpty() ? null : token;
+            }
+        }
+        String apiKey = ctx.header("X-API-Key");
+        return apiKey == null || apiKey.isBlank() ? null : apiKey.strip();
+    }
+}

@@ -1,0 +1,66 @@
+package dev.gpuqueue.cli.runner;
+
+import dev.gpuqueue.core.model.JobId;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.OptionalInt;
+
+/**
+ * Where a job's files live in the logs directory: {@code <job_id>.log} (its output, all attempts),
+ * and per attempt {@code <job_id>.<attempt>.pid} and {@code <job_id>.<attempt>.exit}. Job ids are
+ * URL-safe, so these names never leave the directory. Thread-safe.
+ */
+final class JobFiles {
+    private final Path dir;
+
+    JobFiles(Path dir) {
+        this.dir = dir;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    void prepare() throws IOException {
+        Files.createDirectories(dir);
+    }
+
+    Path logFile(JobId id) {
+        return dir.resolve(id.value() + ".log");
+    }
+
+    Path pidFile(JobId id, int attempt) {
+        return dir.resolve(id.value() + "." + attempt + ".pid");
+    }
+
+    Path exitFile(JobId id, int attempt) {
+        return dir.resolve(id.value() + "." + attempt + ".exit");
+    }
+
+    /** The whole number in {@code file}, or empty when it is missing or unreadable. */
+    OptionalInt readInt(Path file) {
+        try {
+            String text = Files.readString(file, StandardCharsets.UTF_8).strip();
+            return text.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(text));
+        } catch (IOException | NumberFormatException e) {
+            return OptionalInt.empty();
+        }
+    }
+
+    /** Deletes every file of the job. */
+    void delete(JobId id) {
+        try (var files = Files.newDirectoryStream(dir, id.value() + ".*")) {
+            for (Path file : files) {
+                Files.deleteIfExists(file);
+            }
+        } catch (NoSuchFileException e) {
+            // nothing to delete
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the files of job " + id + " in " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package dev.gpuqueue.cli.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpuqueue.core.GpuQueue;
+import dev.gpuqueue.core.memory.InMemoryJobStore;
+import dev.gpuqueue.core.model.Caller;
+import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.JobSpec;
+import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.model.Level;
+import dev.gpuqueue.core.service.SettingsUpdate;
+import dev.gpuqueue.core.service.SubmitRequest;
+import dev.gpuqueue.core.testing.FakeGpuInventory;
+import dev.gpuqueue.core.testing.MutableClock;
+import dev.gpuqueue.core.testing.TestJobs;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The process launcher with real processes, through the queue as the server runs it. */
+class ProcessJobLauncherTest {
+    private static final Caller USER = new Caller(1, "alice", Level.RESEARCHER, null);
+
+    @TempDir
+    Path home;
+
+    private MutableClock clock;
+    private GpuQueue queue;
+    private InMemoryJobStore store;
+
+    @BeforeEach
+    void queue() {
+        clock = MutableClock.at(TestJobs.T0);
+        store = new InMemoryJobStore();
+        ProcessJobLauncher launcher = new ProcessJobLauncher(new JobFiles(home.resolve("logs")),
+                installWrapper(), home, Map.of("PATH", System.getenv("PATH"), "FOO", "bar", "GPUQUEUE_TOKEN", "secret",
+                        "GPUQUEUE_URL", "http://x"));
+        queue = GpuQueue.builder().store(store).gpus(FakeGpuInventory.withGpus(2)).launcher(launcher).clock(clock)
+                .stopGrace(Duration.ofSeconds(1)).build();
+        queue.service().updateSettings(Caller.LOCAL_ADMIN,
+                SettingsUpdate.of(Map.of("local_job_max_concurrent", 2)));
+    }
+
+    private Path installWrapper() {
+        return ProcessJobLauncher.inHome(home).wrapperPath();
+    }
+
+    private JobId submit(String... command) {
+        return submit(JobSpec.builder().command(List.of(command)).build());
+    }
+
+    private JobId submit(JobSpec spec) {
+        return queue.service().submit(USER, SubmitRequest.builder("cfg").spec(spec).build()).jobId();
+    }
+
+    private Job job(JobId id) {
+        return store.read(r -> r.find(id)).orElseThrow();
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (!condition.getAsBoolean()) {
+            assertThat(Instant.now()).as("waiting for " + what).isBefore(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    private String log(JobId id) throws Exception {
+        return Files.readString(home.resolve("logs").resolve(id.value() + ".log"), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theChildSeesItsGpusAndIdButNoServerSecretsAndItsOutputAndExitAreRecorded() throws Exception {
+        JobId id = submit(JobSpec.builder().command(List.of("sh", "-c", "env | sort; echo to-stderr 1>&2; exit 3"))
+                .env(Map.of("FROM_CONFIG", "yes", "GPUQUEUE_SNEAKY", "no")).build());
+
+        await("the job to end", () -> job(id).status().isTerminal());
+
+        Job done = job(id);
+        assertThat(done.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(done.errorMessage()).isEqualTo("exited with code 3");
+        assertThat(done.exitCode()).isEqualTo(3);
+        assertThat(Files.readString(home.resolve("logs").resolve(id.value() + ".1.exit")).strip()).isEqualTo("3");
+        String log = log(id);
+        assertThat(log).contains("CUDA_DEVICE_ORDER=PCI_BUS_ID", "CUDA_VISIBLE_DEVICES=0", "GPUQUEUE_JOB_ID=" + id.value(),
+                "GPUQUEUE_NUM_PROCESSES=1", "FOO=bar", "FROM_CONFIG=yes", "to-stderr");
+        assertThat(log).doesNotContain("GPUQUEUE_TOKEN").doesNotContain("secret").doesNotContain("GPUQUEUE_URL")
+                .doesNotContain("GPUQUEUE_SNEAKY");
+    }
+
+    @Test
+    void exitZeroCompletesTheJobAndTheNextOneStartsOnItsGpus() throws Exception {
+        JobId first = submit(JobSpec.builder().command(List.of("sh", "-c", "echo ran")).numProcesses(2).build());
+        JobId second = submit(JobSpec.builder().command(List.of("sh", "-c", "echo second $CUDA_VISIBLE_DEVICES"))
+                .numProcesses(2).build());
+
+        await("both jobs to end", () -> job(first).status().isTerminal() && job(second).status().isTerminal());
+
+        assertThat(job(first).status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(job(first).exitCode()).isZero();
+        assertThat(job(second).status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(log(second)).contains("second 0,1");
+        assertThat(job(first).process().pid()).isPositive();
+    }
+
+    @Test
+    void cancelStopsTheWholeProcessGroupGrandchildrenIncludedAndLeavesNothingBehind() throws Exception {
+        Path grandchildPid = home.resolve("grandchild.pid");
+        JobId id = submit("sh", "-c", "sleep 300 & echo $! > " + grandchildPid + "; wait");
+        await("the grandchild to start", () -> Files.exists(grandchildPid) && readLong(grandchildPid) > 0);
+        long wrapper = job(id).process().pid();
+        long grandchild = readLong(grandchildPid);
+        assertThat(ProcessHandle.of(grandchild)).isPresent();
+
+        Job cancelled = queue.service().cancel(USER, id);
+
+        assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(cancelled.allocatedGpus()).isEmpty();
+        assertThat(ProcessGroups.exists(wrapper)).as("no process of the group left, zombies included").isFalse();
+        assertThat(ProcessHandle.of(grandchild).filter(ProcessHandle::isAlive)).isEmpty();
+        assertThat(ProcessHandle.of(wrapper).filter(ProcessHandle::isAlive)).isEmpty();
+    }
+
+    @Test
+    void aJobThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws Exception {
+        Path started = home.resolve("started");
+        JobId id = submit("sh", "-c", "trap '' TERM; touch " + started + "; sleep 300");
+        await("the job to start", () -> Files.exists(started));
+        long wrapper = job(id).process().pid();
+
+        queue.service().cancel(USER, id);
+
+        assertThat(job(id).status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(ProcessGroups.exists(wrapper)).isFalse();
+    }
+
+    @Test
+    void aJobPastItsTimeLimitIsStoppedAndFailed() throws Exception {
+        Path started = home.resolve("started");
+        JobId id = submit(JobSpec.builder().command(List.of("sh", "-c", "touch " + started + "; sleep 300"))
+                .maxRuntimeSeconds(60L).build());
+        await("the job to start", () -> Files.exists(started));
+        long wrapper = job(id).process().pid();
+
+        clock.advance(Duration.ofSeconds(61));
+        queue.scheduler().enforceTimeLimits();
+
+        assertThat(job(id).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job(id).errorMessage()).isEqualTo("exceeded max runtime of 60 s");
+        assertThat(ProcessGroups.exists(wrapper)).isFalse();
+    }
+
+    @Test
+    void aCommandThatCannotStartFailsTheLaunchWithTheReason() {
+        JobId id = submit(JobSpec.builder().command(List.of("true")).workingDir("/no/such/dir").maxAttempts(1).build());
+
+        assertThat(job(id).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job(id).errorMessage()).isEqualTo("launch failed: working directory /no/such/dir does not exist");
+    }
+
+    private static long readLong(Path file) {
+        try {
+            String text = Files.readString(file).strip();
+            return text.isEmpty() ? -1 : Long.parseLong(text);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+}

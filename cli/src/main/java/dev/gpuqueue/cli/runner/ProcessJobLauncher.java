@@ -118,7 +118,7 @@ public final class ProcessJobLauncher implements JobLauncher {
         }
         ProcessRef ref = new ProcessRef(process.pid(), startTime(process.toHandle()));
         LOG.log(Level.INFO, "Job {0} attempt {1} started as pid {2} on GPUs [{3}]", job.id(), job.attempt(),
-                process.pid(), env.get("CUDA_VISIBLE_DEVICES"));
+                String.valueOf(process.pid()), env.get("CUDA_VISIBLE_DEVICES"));
         process.onExit().thenRun(() -> report(job, listener, process.exitValue()));
         return Optional.of(ref);
     }

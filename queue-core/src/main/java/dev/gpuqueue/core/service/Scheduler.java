@@ -386,6 +386,11 @@ public final class Scheduler implements AttemptListener {
         }
     }
 
+    /** A duration as seconds the way the log line shows it: {@code 5}, {@code 0.5}. */
+    public static String formatSeconds(Duration duration) {
+        return seconds(duration);
+    }
+
     static String seconds(Duration duration) {
         return BigDecimal.valueOf(duration.toMillis()).movePointLeft(3).stripTrailingZeros().toPlainString();
     }

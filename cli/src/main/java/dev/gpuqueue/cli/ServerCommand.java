@@ -1,0 +1,58 @@
+package dev.gpuqueue.cli;
+
+import dev.gpuqueue.cli.server.GpuqueueServer;
+import dev.gpuqueue.cli.server.ServerConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code gpuqueue server}: runs the queue, its scheduler and the HTTP API until SIGTERM. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "Run the gpuqueue server (HTTP API, scheduler, local job runner) until stopped.")
+final class ServerCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8000", description = "Port to listen on, 0 for any free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--home", description = "State directory: jobs.db, configs/, logs/ (default: $GPUQUEUE_HOME, else ~/.gpuqueue).")
+    Path home;
+
+    @Option(names = "--configs-dir", description = "Where job configs <name>.json live (default: <home>/configs).")
+    Path configsDir;
+
+    @Option(names = "--simulate-gpus", paramLabel = "SPEC",
+            description = "Declare GPUs instead of asking NVML: COUNT or COUNT:NAME:MEMORY_GB, e.g. 4 or 2:A100:40.")
+    String simulateGpus;
+
+    @Option(names = "--scheduler-interval", paramLabel = "SECONDS", defaultValue = "5",
+            description = "Seconds between background scheduling passes (default: ${DEFAULT-VALUE}).")
+    double schedulerInterval;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65_535) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--port must be between 0 and 65535");
+        }
+        if (!(schedulerInterval >= 0.01) || schedulerInterval > 86_400) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--scheduler-interval must be between 0.01 and 86400 seconds");
+        }
+        Path resolvedHome = Homes.resolve(home);
+        ServerConfig config = new ServerConfig(host, port, resolvedHome,
+                configsDir != null ? configsDir.toAbsolutePath() : resolvedHome.resolve("configs"), simulateGpus,
+                Duration.ofMillis(Math.round(schedulerInterval * 1000)));
+        PrintWriter out = spec.commandLine().getOut();
+        GpuqueueServer server = GpuqueueServer.start(config, out);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "gpuqueue-shutdown"));
+        server.awaitStop();
+        return 0;
+    }
+}

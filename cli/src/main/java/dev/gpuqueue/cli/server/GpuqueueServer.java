@@ -1,0 +1,141 @@
+package dev.gpuqueue.cli.server;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import dev.gpuqueue.core.error.StoreException;
+import dev.gpuqueue.core.port.GpuInventory;
+import dev.gpuqueue.core.port.HostStatus;
+import dev.gpuqueue.core.port.JobLogs;
+import dev.gpuqueue.core.service.QueueService;
+import dev.gpuqueue.core.service.Reconciler;
+import dev.gpuqueue.core.service.Scheduler;
+import dev.gpuqueue.core.service.UserAdmin;
+import dev.gpuqueue.gpu.GpuInventories;
+import dev.gpuqueue.gpu.GpuModule;
+import dev.gpuqueue.http.ApiDependencies;
+import dev.gpuqueue.http.HttpApi;
+import dev.gpuqueue.http.TokenAuth;
+import dev.gpuqueue.sqlite.SqliteDatabase;
+import dev.gpuqueue.sqlite.SqliteModule;
+import io.javalin.Javalin;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The running server: one injector, and the parts with a lifecycle started in order (database,
+ * recovery, scheduler loop, HTTP) and stopped in reverse (HTTP finishes requests in flight, the loop
+ * stops, the database closes). Running jobs are never stopped by the server's own shutdown.
+ * Thread-safe.
+ */
+public final class GpuqueueServer {
+    private static final System.Logger LOG = System.getLogger(GpuqueueServer.class.getName());
+
+    private final Injector injector;
+    private final GpuInventories.Selection gpus;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private Javalin app;
+    private boolean stopping;
+
+    private GpuqueueServer(ServerConfig config, GpuInventories.Selection gpus) {
+        this.gpus = gpus;
+        this.injector = Guice.createInjector(new SqliteModule(), new GpuModule(gpus.inventory()), new ServerModule(config));
+    }
+
+    /** The injector for a configuration, without starting anything (the graph test uses it). */
+    static Injector injector(ServerConfig config, GpuInventories.Selection gpus) {
+        return new GpuqueueServer(config, gpus).injector;
+    }
+
+    /** Starts everything and prints the startup summary on {@code out}. */
+    public static GpuqueueServer start(ServerConfig config, PrintWriter out) {
+        createDirectories(config);
+        GpuqueueServer server = new GpuqueueServer(config, GpuInventories.select(config.simulateGpus()));
+        server.startParts(config, out);
+        return server;
+    }
+
+    private void startParts(ServerConfig config, PrintWriter out) {
+        SqliteDatabase db = injector.getInstance(SqliteDatabase.class);
+        try {
+            Scheduler scheduler = injector.getInstance(Scheduler.class);
+            UserAdmin users = injector.getInstance(UserAdmin.class);
+            Reconciler.Report recovery = injector.getInstance(Reconciler.class).reconcile();
+            scheduler.start();
+            ApiDependencies deps = new ApiDependencies(injector.getInstance(QueueService.class), scheduler,
+                    injector.getInstance(GpuInventory.class), injector.getInstance(HostStatus.class),
+                    injector.getInstance(JobLogs.class), users, db::isHealthy,
+                    new TokenAuth(users, HttpApi.isLoopback(config.host())), injector.getInstance(Clock.class));
+            app = HttpApi.start(HttpApi.create(deps), config.host(), config.port(), users);
+            printSummary(config, db, users, recovery, out);
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
+    }
+
+    private void printSummary(ServerConfig config, SqliteDatabase db, UserAdmin users, Reconciler.Report recovery,
+            PrintWriter out) {
+        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        GpuInventory inventory = gpus.inventory();
+        out.printf("gpuqueue server listening on http://%s:%d%n", host, app.port());
+        out.printf("  home:       %s%n", config.home());
+        out.printf("  database:   %s (schema v%d, synchronous %s)%n", db.file(), db.schemaVersion(),
+                db.options().synchronous());
+        out.printf("  GPUs:       %d, backend %s%s%n", inventory.indices().size(), inventory.backend(),
+                gpus.reason() == null ? "" : " (" + gpus.reason() + ")");
+        out.printf("  configs:    %s%n", config.configsDir());
+        out.printf("  logs:       %s%n", config.logsDir());
+        out.printf("  auth:       %s%n", users.singleUserMode()
+                ? "single-user mode (no users yet; every request acts as admin 'local'; loopback only)"
+                : "users mode (bearer tokens)");
+        out.printf("  scheduler:  every %ss%n", Scheduler.formatSeconds(config.schedulerInterval()));
+        out.printf("  recovered:  %d finished while down, %d adopted, %d requeued, %d failed as lost%n",
+                recovery.finished().size(), recovery.adopted().size(), recovery.requeued().size(), recovery.failed().size());
+        out.flush();
+    }
+
+    /** The port the HTTP server listens on. */
+    public int port() {
+        return app.port();
+    }
+
+    /** Stops in reverse order of start; running jobs keep running. Idempotent. */
+    public void stop() {
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+        }
+        try {
+            if (app != null) {
+                app.stop();
+            }
+            injector.getInstance(Scheduler.class).stop();
+            injector.getInstance(SqliteDatabase.class).close();
+            LOG.log(Level.INFO, "gpuqueue server stopped; running jobs were left running");
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    /** Blocks until {@link #stop()} has finished. */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    private static void createDirectories(ServerConfig config) {
+        for (Path dir : new Path[] {config.home(), config.configsDir(), config.logsDir()}) {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new StoreException("cannot create " + dir + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

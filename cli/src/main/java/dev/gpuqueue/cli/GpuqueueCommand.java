@@ -1,16 +1,35 @@
 package dev.gpuqueue.cli;
 
+import dev.gpuqueue.cli.client.ClientException;
+import dev.gpuqueue.cli.client.GpusCommand;
+import dev.gpuqueue.cli.client.HasInput;
+import dev.gpuqueue.cli.client.JobsCommand;
+import dev.gpuqueue.cli.client.QueueCommand;
 import dev.gpuqueue.core.error.QueueException;
+import java.io.InputStream;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The root command: {@code gpuqueue <command>}. Exit codes: 0 ok, 1 failure, 2 usage. */
 @Command(name = "gpuqueue", mixinStandardHelpOptions = true, version = "gpuqueue 0.1.0",
         description = "Schedules GPU training jobs: priorities, limits, approvals, GPU placement.",
-        subcommands = {ServerCommand.class, CommandLine.HelpCommand.class})
-public final class GpuqueueCommand implements Runnable {
+        subcommands = {ServerCommand.class, JobsCommand.class, QueueCommand.class, GpusCommand.class,
+                UsersCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
+public final class GpuqueueCommand implements Runnable, HasInput {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    private final InputStream input;
+
+    GpuqueueCommand(InputStream input) {
+        this.input = input;
+    }
+
+    @Override
+    public InputStream input() {
+        return input;
+    }
 
     @Override
     public void run() {
@@ -19,9 +38,14 @@ public final class GpuqueueCommand implements Runnable {
 
     /** The command line with gpuqueue's exit codes and error handling: one line, no stack trace. */
     public static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new GpuqueueCommand());
+        return commandLine(System.in);
+    }
+
+    /** As {@link #commandLine()}, reading confirmations from {@code input}. */
+    public static CommandLine commandLine(InputStream input) {
+        CommandLine commandLine = new CommandLine(new GpuqueueCommand(input));
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof QueueException) {
+            if (e instanceof QueueException || e instanceof ClientException) {
                 cmd.getErr().println("gpuqueue: " + e.getMessage());
                 return 1;
             }

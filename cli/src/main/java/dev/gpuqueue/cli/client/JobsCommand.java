@@ -1,0 +1,326 @@
+package dev.gpuqueue.cli.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code gpuqueue jobs ...}: submit, list, status, cancel, logs, events. */
+@Command(name = "jobs", mixinStandardHelpOptions = true, description = "Submit, list, follow and cancel jobs.",
+        subcommands = {JobsCommand.Submit.class, JobsCommand.ListJobs.class, JobsCommand.Status.class,
+                JobsCommand.Cancel.class, JobsCommand.Logs.class, JobsCommand.Events.class})
+public final class JobsCommand {
+
+    /** Base of the client subcommands: output writer and the API client. */
+    abstract static class ClientCommand implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Mixin
+        ClientOptions options;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        ApiClient api() {
+            return options.client();
+        }
+    }
+
+    @Command(name = "submit", mixinStandardHelpOptions = true, description = "Submit a job from configs/CONFIG.json.")
+    static final class Submit extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "CONFIG", description = "Config name (configs/<CONFIG>.json on the server).")
+        String config;
+
+        @Option(names = "--no-wait", description = "Create the job only if it starts at once.")
+        boolean noWait;
+
+        @Option(names = "--any-gpu", description = "Use any free GPUs instead of the config's device ids.")
+        boolean anyGpu;
+
+        @Option(names = "--dry-run", description = "Say whether and where it would start now; submit nothing.")
+        boolean dryRun;
+
+        @Option(names = "--target", defaultValue = "auto", description = "auto, worker or local (default: ${DEFAULT-VALUE}).")
+        String target;
+
+        @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Worker label requirement (glob values); repeatable.")
+        Map<String, String> labels = new LinkedHashMap<>();
+
+        @Option(names = "--requires-approval", description = "Hold the job until an admin approves it.")
+        boolean requiresApproval;
+
+        @Override
+        public Integer call() {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("config_name", config);
+            body.put("no_wait", noWait);
+            body.put("any_gpu", anyGpu);
+            body.put("dry_run", dryRun);
+            body.put("target", target.toLowerCase(Locale.ROOT));
+            body.put("worker_labels", labels);
+            body.put("requires_approval", requiresApproval);
+            JsonNode answer = api().post("/api/queue/submit", body);
+            String status = answer.get("status").asText();
+            String where = describe(answer);
+            if (dryRun) {
+                out().println("dry run: " + ("running".equals(status) ? "would start now " + where
+                        : "rejected".equals(status) ? "would be rejected: " + Output.cell(answer.get("reason"))
+                        : "would wait " + where) + " (nothing submitted)");
+                return 0;
+            }
+            if ("rejected".equals(status)) {
+                out().println("rejected: " + Output.cell(answer.get("reason")));
+                return 1;
+            }
+            out().println("job " + answer.get("job_id").asText() + " " + status + " " + where);
+            return 0;
+        }
+
+        private static String describe(JsonNode answer) {
+            return switch (answer.get("status").asText()) {
+                case "running" -> "on GPUs " + answer.get("allocated_gpus");
+                case "queued" -> "at position " + Output.cell(answer.get("queue_position")) + " ("
+                        + Output.cell(answer.get("reason")) + ")";
+                case "blocked" -> "(awaiting approval)";
+                default -> "";
+            };
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List jobs of every status, newest first.")
+    static final class ListJobs extends ClientCommand {
+        @Option(names = "-o", split = ",", paramLabel = "FIELD",
+                description = "Fields to show, dot notation into nested ones, e.g. job_id,status,metadata.run_name.")
+        List<String> fields;
+
+        @Option(names = "--format", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
+        String format;
+
+        @Option(names = "--status", description = "Only this status (queued is an alias of pending).")
+        String status;
+
+        @Option(names = {"-l", "--limit"}, defaultValue = "50", description = "At most this many, 1..200 (default: ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Override
+        public Integer call() {
+            if (!format.equals("table") && !format.equals("json")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--format must be table or json");
+            }
+            String query = "/api/jobs?limit=" + limit + (status == null ? "" : "&status=" + ApiClient.encode(status));
+            JsonNode jobs = api().get(query).get("jobs");
+            if (format.equals("json")) {
+                out().println(Output.json(fields == null ? jobs : Output.select(jobs, fields)));
+            } else if (fields != null) {
+                List<List<String>> rows = new ArrayList<>();
+                jobs.forEach(j -> rows.add(fields.stream().map(f -> Output.cell(Output.at(j, f))).toList()));
+                Output.table(out(), fields.stream().map(f -> f.toUpperCase(Locale.ROOT)).toList(), rows);
+            } else {
+                Map<String, String> reasons = pendingReasons();
+                List<List<String>> rows = new ArrayList<>();
+                jobs.forEach(j -> rows.add(List.of(j.get("job_id").asText(), statusWithReason(j, reasons),
+                        j.get("config_name").asText(), Output.cell(Output.at(j, "metadata.run_name")),
+                        Output.cell(j.get("allocated_gpus")), timing(j))));
+                Output.table(out(), List.of("JOB ID", "STATUS", "CONFIG", "RUN NAME", "GPUS", "WAITED/RAN"), rows);
+            }
+            return 0;
+        }
+
+        private Map<String, String> pendingReasons() {
+            Map<String, String> reasons = new HashMap<>();
+            api().get("/api/queue?status=pending&limit=200").get("entries")
+                    .forEach(e -> reasons.put(e.get("job_id").asText(), Output.cell(e.get("pending_reason"))));
+            return reasons;
+        }
+
+        private static String statusWithReason(JsonNode job, Map<String, String> reasons) {
+            String status = job.get("status").asText();
+            String reason = reasons.get(job.get("job_id").asText());
+            return reason == null || reason.equals("-") ? status : status + " (" + reason + ")";
+        }
+
+        private static String timing(JsonNode job) {
+            Instant queued = Instant.parse(job.get("queued_at").asText());
+            if (job.get("started_at").isNull()) {
+                return "waiting " + human(Duration.between(queued, Instant.now()));
+            }
+            Instant started = Instant.parse(job.get("started_at").asText());
+            Instant end = job.get("completed_at").isNull() ? Instant.now() : Instant.parse(job.get("completed_at").asText());
+            return "waited " + human(Duration.between(queued, started)) + ", ran " + human(Duration.between(started, end));
+        }
+
+        static String human(Duration d) {
+            long s = Math.max(0, d.toSeconds());
+            return s < 60 ? s + "s" : s < 3600 ? s / 60 + "m" + s % 60 + "s" : s / 3600 + "h" + (s % 3600) / 60 + "m";
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Queue statistics and the local GPUs.")
+    static final class Status extends ClientCommand {
+        @Option(names = "--format", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
+        String format;
+
+        @Override
+        public Integer call() {
+            JsonNode stats = api().get("/api/queue/stats");
+            if (format.equals("json")) {
+                out().println(Output.json(stats));
+                return 0;
+            }
+            JsonNode local = stats.get("local");
+            out().printf("queued %d, running %d of max %d (per user %d)%n", stats.get("queue_depth").asInt(),
+                    stats.get("running").asInt(), stats.get("max_concurrent").asInt(), stats.get("user_max_concurrent").asInt());
+            out().printf("local GPUs: %d total, allocated %s, available %s; local jobs running %d of max %d%n",
+                    local.get("total_gpus").asInt(), local.get("allocated_gpus"), local.get("available_gpus"),
+                    local.get("running_jobs").asInt(), local.get("max_concurrent_jobs").asInt());
+            out().printf("average wait (24 h): %s%n", stats.get("avg_wait_seconds").isNull() ? "-"
+                    : String.format(Locale.ROOT, "%.1f s", stats.get("avg_wait_seconds").asDouble()));
+            out().flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "cancel", mixinStandardHelpOptions = true,
+            description = "Cancel a job, or with --all every active job you may cancel (waiting ones first).")
+    static final class Cancel extends ClientCommand {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "JOB_ID")
+        String jobId;
+
+        @Option(names = "--all", description = "Cancel every active job you may cancel.")
+        boolean all;
+
+        @Option(names = "--status", description = "With --all: only jobs with this status.")
+        String status;
+
+        @Option(names = "--force", description = "With --all: do not ask for confirmation.")
+        boolean force;
+
+        @Override
+        public Integer call() throws IOException {
+            if ((jobId == null) == !all) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "give a JOB_ID or --all (not both)");
+            }
+            if (!all) {
+                JsonNode answer = api().post("/api/jobs/" + jobId + "/cancel", null);
+                out().println("job " + answer.get("job_id").asText() + " " + answer.get("status").asText());
+                return 0;
+            }
+            List<JsonNode> targets = activeJobs();
+            if (targets.isEmpty()) {
+                out().println("no active jobs to cancel");
+                return 0;
+            }
+            if (!force && !confirm(targets.size())) {
+                out().println("nothing cancelled");
+                return 1;
+            }
+            int failures = 0;
+            for (JsonNode job : targets) {
+                String id = job.get("job_id").asText();
+                try {
+                    api().post("/api/jobs/" + id + "/cancel", null);
+                    out().println("job " + id + " cancelled");
+                } catch (ClientException e) {
+                    failures++;
+                    spec.commandLine().getErr().println("job " + id + ": " + e.getMessage());
+                }
+            }
+            out().flush();
+            return failures == 0 ? 0 : 1;
+        }
+
+        /** Pending and blocked first, then running, each in the queue's own order. */
+        private List<JsonNode> activeJobs() {
+            List<JsonNode> waiting = new ArrayList<>();
+            List<JsonNode> running = new ArrayList<>();
+            for (int offset = 0; ; offset += 200) {
+                JsonNode entries = api().get("/api/queue?limit=200&offset=" + offset
+                        + (status == null ? "" : "&status=" + ApiClient.encode(status))).get("entries");
+                entries.forEach(e -> ("running".equals(e.get("status").asText()) ? running : waiting).add(e));
+                if (entries.size() < 200) {
+                    break;
+                }
+            }
+            waiting.addAll(running);
+            return waiting;
+        }
+
+        private boolean confirm(int count) throws IOException {
+            out().print("Cancel " + count + " job" + (count == 1 ? "" : "s") + "? [y/N] ");
+            out().flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(
+                    ((HasInput) spec.root().userObject()).input(), StandardCharsets.UTF_8));
+            String answer = in.readLine();
+            return answer != null && Arrays.asList("y", "yes").contains(answer.strip().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    @Command(name = "logs", mixinStandardHelpOptions = true, description = "Print a job's output; -f follows it until the job ends.")
+    static final class Logs extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "JOB_ID")
+        String jobId;
+
+        @Option(names = {"-f", "--follow"}, description = "Keep printing new output until the job ends.")
+        boolean follow;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            long offset = 0;
+            while (true) {
+                HttpResponse<String> chunk = api().raw("/api/jobs/" + jobId + "/logs?offset=" + offset);
+                out().print(chunk.body());
+                out().flush();
+                offset = chunk.headers().firstValueAsLong("X-Log-Offset").orElse(offset);
+                if (!follow) {
+                    return 0;
+                }
+                if (!chunk.body().isEmpty()) {
+                    continue;
+                }
+                if (!api().get("/api/jobs/" + jobId).get("status").asText().matches("pending|blocked|running")) {
+                    HttpResponse<String> last = api().raw("/api/jobs/" + jobId + "/logs?offset=" + offset);
+                    out().print(last.body());
+                    out().flush();
+                    return 0;
+                }
+                Thread.sleep(300);
+            }
+        }
+    }
+
+    @Command(name = "events", mixinStandardHelpOptions = true, description = "A job's history.")
+    static final class Events extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "JOB_ID")
+        String jobId;
+
+        @Override
+        public Integer call() {
+            List<List<String>> rows = new ArrayList<>();
+            api().get("/api/jobs/" + jobId + "/events").get("events").forEach(e -> rows.add(List.of(
+                    e.get("at").asText(), e.get("type").asText(), Output.cell(e.get("from")) + " -> " + e.get("to").asText(),
+                    e.get("actor").asText(), Output.cell(e.get("detail")))));
+            Output.table(out(), List.of("AT", "EVENT", "STATUS", "BY", "DETAIL"), rows);
+            return 0;
+        }
+    }
+}

@@ -73,7 +73,7 @@ final class UsersCommand {
             UserAdmin.CreatedUser created = withUsers(u -> u.create(Caller.LOCAL_ADMIN, name, Level.parse(level), team));
             out().println(created.token());
             spec.commandLine().getErr().println("added user " + name + " (id " + created.user().id() + ", "
-                    + created.user().level().wireName() + "); the token above is shown only once");
+                    + created.user().level().wireName() + "); its token, on stdout, is shown only this once");
             return 0;
         }
     }

@@ -177,6 +177,43 @@ final class ServerProcess implements AutoCloseable {
         return get("/api/jobs/" + id);
     }
 
+    String status(String id) {
+        return job(id).get("status").asText();
+    }
+
+    /** Submits {@code configs/<config>.json}; the answer. */
+    JsonNode submit(String config) {
+        return post("/api/queue/submit", "{\"config_name\": \"" + config + "\"}");
+    }
+
+    void awaitStatus(String id, String status, Duration timeout) {
+        await(id + " to be " + status, timeout, () -> status(id).equals(status));
+    }
+
+    /** Ids of the queue's pending jobs, in dispatch order. */
+    List<String> pendingOrder() {
+        List<String> ids = new ArrayList<>();
+        get("/api/queue?status=pending&limit=200").get("entries").forEach(e -> ids.add(e.get("job_id").asText()));
+        return ids;
+    }
+
+    /** What the CLI printed for {@code gpuqueue <command...> --url <this server>}, and its exit code. */
+    record CliRun(int exitCode, String output) {}
+
+    CliRun cli(String... command) throws IOException, InterruptedException {
+        List<String> line = new ArrayList<>(List.of(java(), "-jar", JAR.toString()));
+        line.addAll(List.of(command));
+        line.addAll(List.of("--url", base()));
+        if (token != null) {
+            line.addAll(List.of("--token", token));
+        }
+        Process cli = new ProcessBuilder(line).redirectErrorStream(true).start();
+        cli.getOutputStream().close();
+        String output = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(cli.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new CliRun(cli.exitValue(), output);
+    }
+
     /** Every job, newest first. */
     List<JsonNode> allJobs() {
         List<JsonNode> jobs = new ArrayList<>();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.SoftAssertions;
@@ -27,7 +28,7 @@ class BadInputAndSeedExamplesIT {
         try (ServerProcess server = new ServerProcess(home, "--scheduler-interval", "3600")
                 .config("short", "{\"command\": [\"sh\", \"-c\", \"sleep 1\"]}").start()) {
             String done = server.submit("short").get("job_id").asText();
-            server.awaitStatus(done, "completed", java.time.Duration.ofSeconds(30));
+            server.awaitStatus(done, "completed", Duration.ofSeconds(30));
             JsonNode settingsBefore = server.get("/api/queue/concurrency");
             String huge = "{\"config_name\": \"" + "x".repeat(2 * 1024 * 1024) + "\"}";
             List<Bad> sweep = List.of(

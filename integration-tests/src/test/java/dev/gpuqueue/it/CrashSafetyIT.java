@@ -48,7 +48,7 @@ class CrashSafetyIT {
                 server.post("/api/queue/concurrency",
                         "{\"local_job_max_concurrent\": 10, \"max_concurrent\": 100, \"user_max_concurrent\": 20}");
                 ConcurrentLinkedQueue<String> acknowledged = new ConcurrentLinkedQueue<>();
-                load(server, acknowledged, 150 + random.nextInt(1350));
+                load(server, acknowledged, 100 + random.nextInt(3900));
 
                 server.start();
                 List<JsonNode> stored = server.allJobs();

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,7 @@ class LifecycleIT {
                 .config("pair", "{\"command\": [\"sh\", \"-c\", \"echo gpus=$CUDA_VISIBLE_DEVICES\"], \"device_ids\": [2, 3], \"num_processes\": 2}")
                 .config("short", "{\"command\": [\"sh\", \"-c\", \"sleep 1; echo done\"]}")
                 .config("long", "{\"command\": [\"sleep\", \"60\"]}")
+                .config("family", "{\"command\": [\"sh\", \"-c\", \"sleep 60 & sleep 60 & wait\"]}")
                 .config("exit3", "{\"command\": [\"sh\", \"-c\", \"exit 3\"]}")
                 .config("slow", "{\"command\": [\"sleep\", \"60\"], \"max_runtime_seconds\": 1}")
                 .start();
@@ -100,10 +102,14 @@ class LifecycleIT {
     @Test
     void cancellingKillsTheProcessGroupReleasesTheGpusAndStartsNothingUntilTheNextPass() {
         start("3600");
-        String running = server.submit("long").get("job_id").asText();
+        String running = server.submit("family").get("job_id").asText();
         String waiting = server.submit("short").get("job_id").asText();
         String alsoWaiting = server.submit("short").get("job_id").asText();
         long pid = server.job(running).get("pid").asLong();
+        ServerProcess.await("the job's two sleeps to start", WAIT, () -> ProcessHandle.of(pid).stream()
+                .flatMap(ProcessHandle::descendants).filter(p -> p.info().command().orElse("").endsWith("sleep")).count() == 2);
+        List<ProcessHandle> group = ProcessHandle.of(pid).stream().flatMap(p -> Stream.concat(
+                Stream.of(p), p.descendants())).toList();
 
         JsonNode cancelledPending = server.post("/api/queue/" + alsoWaiting + "/cancel", null);
         assertThat(cancelledPending.get("status").asText()).isEqualTo("cancelled");
@@ -112,7 +118,7 @@ class LifecycleIT {
 
         server.post("/api/jobs/" + running + "/cancel", null);
         assertThat(server.status(running)).isEqualTo("cancelled");
-        ServerProcess.await("the process group to be gone", WAIT, () -> ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty());
+        ServerProcess.await("the whole process group to be gone", WAIT, () -> group.stream().noneMatch(ProcessHandle::isAlive));
         assertThat(server.get("/api/queue/stats").get("local").get("allocated_gpus").toString()).isEqualTo("[]");
         assertThat(server.status(waiting)).as("no automatic start after a cancel").isEqualTo("pending");
 

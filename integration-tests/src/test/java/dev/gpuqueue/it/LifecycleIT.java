@@ -41,13 +41,7 @@ class LifecycleIT {
     @AfterEach
     void stopJobsAndServer() {
         if (server != null) {
-            for (JsonNode job : server.allJobs()) {
-                if (job.get("status").asText().equals("running")) {
-                    server.call("POST", "/api/jobs/" + job.get("job_id").asText() + "/cancel", null);
-                }
-            }
-            assertThat(server.log()).doesNotContain("\tat ");
-            server.close();
+            server.stopLeavingNoJobBehind();
         }
     }
 

@@ -100,6 +100,17 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** Cancels every running job (their processes are not the server's children), checks the log, stops. */
+    void stopLeavingNoJobBehind() {
+        for (JsonNode job : allJobs()) {
+            if (job.get("status").asText().equals("running")) {
+                call("POST", "/api/jobs/" + job.get("job_id").asText() + "/cancel", null);
+            }
+        }
+        assertThat(log()).as("the server log").doesNotContain("\tat ");
+        close();
+    }
+
     Path home() {
         return home;
     }

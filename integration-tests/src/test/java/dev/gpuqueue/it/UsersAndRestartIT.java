@@ -39,13 +39,7 @@ class UsersAndRestartIT {
     void stopJobsAndServer() {
         if (server != null) {
             server.useToken(rootToken);
-            for (JsonNode job : server.allJobs()) {
-                if (job.get("status").asText().equals("running")) {
-                    server.call("POST", "/api/jobs/" + job.get("job_id").asText() + "/cancel", null);
-                }
-            }
-            assertThat(server.log()).doesNotContain("\tat ");
-            server.close();
+            server.stopLeavingNoJobBehind();
         }
     }
 

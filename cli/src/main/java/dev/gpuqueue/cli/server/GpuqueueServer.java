@@ -20,6 +20,7 @@ import dev.gpuqueue.sqlite.SqliteModule;
 import io.javalin.Javalin;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +80,9 @@ public final class GpuqueueServer {
     }
 
     private void printSummary(ServerConfig config, SqliteDatabase db, UserAdmin users, Reconciler.Report recovery,
-            PrintWriter out) {
+            PrintWriter console) {
+        StringWriter summary = new StringWriter();
+        PrintWriter out = new PrintWriter(summary);
         String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
         GpuInventory inventory = gpus.inventory();
         out.printf("gpuqueue server listening on http://%s:%d%n", host, app.port());
@@ -96,7 +99,8 @@ public final class GpuqueueServer {
         out.printf("  scheduler:  every %ss%n", Scheduler.formatSeconds(config.schedulerInterval()));
         out.printf("  recovered:  %d finished while down, %d adopted, %d requeued, %d failed as lost%n",
                 recovery.finished().size(), recovery.adopted().size(), recovery.requeued().size(), recovery.failed().size());
-        out.flush();
+        console.print(summary); // one write, so whoever watches the output never sees half of it
+        console.flush();
     }
 
     /** The port the HTTP server listens on. */

@@ -57,7 +57,7 @@ class ServerJarIT {
         try {
             String base = "http://127.0.0.1:" + port;
             Instant deadline = Instant.now().plusSeconds(60);
-            while (!Files.readString(out).contains("listening on")) {
+            while (!Files.readString(out).contains("recovered:")) {
                 assertThat(server.isAlive()).as(Files.readString(out)).isTrue();
                 assertThat(Instant.now()).as("startup within 60 s").isBefore(deadline);
                 Thread.sleep(100);

@@ -6,14 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpuqueue.cli.server.GpuqueueServer;
 import dev.gpuqueue.cli.server.ServerConfig;
+import dev.gpuqueue.core.testing.Await;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,8 +36,12 @@ class CliTest {
     private String url;
 
     record Result(int exit, String out, String err) {
-        JsonNode json() throws Exception {
-            return JSON.readTree(out);
+        JsonNode json() {
+            try {
+                return JSON.readTree(out);
+            } catch (IOException e) {
+                throw new UncheckedIOException("not JSON: " + out, e);
+            }
         }
     }
 
@@ -82,7 +88,7 @@ class CliTest {
         return result.out().split(" ")[1];
     }
 
-    private String status(String id) throws Exception {
+    private String status(String id) {
         JsonNode jobs = run("jobs", "list", "--format", "json", "-o", "job_id,status", "-l", "200").json();
         for (JsonNode job : jobs) {
             if (job.get("job_id").asText().equals(id)) {
@@ -92,12 +98,8 @@ class CliTest {
         return null;
     }
 
-    private void awaitStatus(String id, String wanted) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(30);
-        while (!wanted.equals(status(id))) {
-            assertThat(Instant.now()).as("job " + id + " to be " + wanted).isBefore(deadline);
-            Thread.sleep(50);
-        }
+    private void awaitStatus(String id, String wanted) {
+        Await.until("job " + id + " to be " + wanted, Duration.ofSeconds(30), () -> wanted.equals(status(id)));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.gpuqueue.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpuqueue.core.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,7 +62,7 @@ class CrashSafetyIT {
                 assertThat(found).as("trial %d: acknowledged submits found after the crash", trial)
                         .isEqualTo(acknowledged.size());
 
-                ServerProcess.await("the queue to drain", Duration.ofSeconds(90), () -> server.get("/api/queue/stats")
+                Await.until("the queue to drain", Duration.ofSeconds(90), () -> server.get("/api/queue/stats")
                         .get("by_status").get("pending").asInt() + server.get("/api/queue/stats").get("running").asInt() == 0);
                 for (JsonNode job : server.allJobs()) {
                     Path log = home.resolve("logs/" + job.get("job_id").asText() + ".log");

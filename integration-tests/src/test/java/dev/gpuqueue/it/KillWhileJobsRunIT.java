@@ -3,6 +3,7 @@ package dev.gpuqueue.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpuqueue.core.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +34,7 @@ class KillWhileJobsRunIT {
             assertThat(server.job(longJob).get("allocated_gpus").toString()).isEqualTo("[1]");
 
             server.kill9();
-            ServerProcess.await("the short job to finish while the server is down", Duration.ofSeconds(20),
+            Await.until("the short job to finish while the server is down", Duration.ofSeconds(20),
                     () -> Files.exists(home.resolve("logs/" + shortJob + ".1.exit")));
             server.start();
 
@@ -48,7 +49,7 @@ class KillWhileJobsRunIT {
             JsonNode events = server.get("/api/jobs/" + longJob + "/events").get("events");
             assertThat(events.get(events.size() - 1).get("type").asText()).isEqualTo("adopted");
 
-            ServerProcess.await("the adopted job to complete", Duration.ofSeconds(30),
+            Await.until("the adopted job to complete", Duration.ofSeconds(30),
                     () -> server.job(longJob).get("status").asText().equals("completed"));
             assertThat(log(longJob)).isEqualTo("finished-long\n");
             assertThat(server.get("/api/queue/stats").get("local").get("allocated_gpus").toString()).isEqualTo("[]");
@@ -68,7 +69,7 @@ class KillWhileJobsRunIT {
 
             server.start();
             assertThat(server.job(longJob).get("status").asText()).isEqualTo("running");
-            ServerProcess.await("the adopted job to complete", Duration.ofSeconds(30),
+            Await.until("the adopted job to complete", Duration.ofSeconds(30),
                     () -> server.job(longJob).get("status").asText().equals("completed"));
             assertThat(log(longJob)).isEqualTo("finished-long\n");
         }

@@ -3,6 +3,7 @@ package dev.gpuqueue.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.gpuqueue.core.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,7 +90,7 @@ class LifecycleIT {
 
         server.awaitStatus(id, "failed", WAIT);
         assertThat(server.job(id).get("error_message").asText()).contains("max runtime");
-        ServerProcess.await("the job's process to be gone", WAIT, () -> ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty());
+        Await.until("the job's process to be gone", WAIT, () -> ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty());
         assertThat(server.get("/api/queue/stats").get("local").get("allocated_gpus").toString()).isEqualTo("[]");
     }
 
@@ -100,7 +101,7 @@ class LifecycleIT {
         String waiting = server.submit("short").get("job_id").asText();
         String alsoWaiting = server.submit("short").get("job_id").asText();
         long pid = server.job(running).get("pid").asLong();
-        ServerProcess.await("the job's two sleeps to start", WAIT, () -> ProcessHandle.of(pid).stream()
+        Await.until("the job's two sleeps to start", WAIT, () -> ProcessHandle.of(pid).stream()
                 .flatMap(ProcessHandle::descendants).filter(p -> p.info().command().orElse("").endsWith("sleep")).count() == 2);
         List<ProcessHandle> group = ProcessHandle.of(pid).stream().flatMap(p -> Stream.concat(
                 Stream.of(p), p.descendants())).toList();
@@ -112,7 +113,7 @@ class LifecycleIT {
 
         server.post("/api/jobs/" + running + "/cancel", null);
         assertThat(server.status(running)).isEqualTo("cancelled");
-        ServerProcess.await("the whole process group to be gone", WAIT, () -> group.stream().noneMatch(ProcessHandle::isAlive));
+        Await.until("the whole process group to be gone", WAIT, () -> group.stream().noneMatch(ProcessHandle::isAlive));
         assertThat(server.get("/api/queue/stats").get("local").get("allocated_gpus").toString()).isEqualTo("[]");
         assertThat(server.status(waiting)).as("no automatic start after a cancel").isEqualTo("pending");
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gpuqueue.core.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -16,11 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * The real {@code gpuqueue.jar} as a separate process on a temp home and a free port: start, wait
@@ -69,7 +68,7 @@ final class ServerProcess implements AutoCloseable {
             Files.writeString(log, "=== start\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-            await("the server to answer", Duration.ofSeconds(60), () -> {
+            Await.until("the server to answer", Duration.ofSeconds(60), () -> {
                 assertThat(process.isAlive()).as("server died: " + log()).isTrue();
                 return status("GET", "/api/health", null) == 200;
             });
@@ -198,7 +197,7 @@ final class ServerProcess implements AutoCloseable {
     }
 
     void awaitStatus(String id, String status, Duration timeout) {
-        await(id + " to be " + status, timeout, () -> status(id).equals(status));
+        Await.until(id + " to be " + status, timeout, () -> status(id).equals(status));
     }
 
     /** Ids of the queue's pending jobs, in dispatch order. */
@@ -237,18 +236,6 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as("waiting for " + what).isBefore(deadline);
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-    }
 
     private static String java() {
         return ProcessHandle.current().info().command().orElse("java");

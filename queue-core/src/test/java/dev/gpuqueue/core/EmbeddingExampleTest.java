@@ -14,8 +14,8 @@ import dev.gpuqueue.core.port.AttemptOutcome;
 import dev.gpuqueue.core.port.JobLauncher;
 import dev.gpuqueue.core.service.SubmitRequest;
 import dev.gpuqueue.core.service.SubmitResult;
+import dev.gpuqueue.core.testing.Await;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -80,10 +80,7 @@ class EmbeddingExampleTest {
                     SubmitRequest.builder("broken").spec(JobSpec.of("train", "--fail")).build());
 
             assertThat(ok.allocatedGpus()).containsExactly(0, 1);
-            Instant deadline = Instant.now().plusSeconds(10);
-            while (Instant.now().isBefore(deadline) && queue.service().job(me, bad.jobId()).status().isActive()) {
-                Thread.sleep(10);
-            }
+            Await.until("the failing job to end", Duration.ofSeconds(10), () -> !queue.service().job(me, bad.jobId()).status().isActive());
             assertThat(queue.service().job(me, ok.jobId()).status()).isEqualTo(JobStatus.COMPLETED);
             assertThat(queue.service().job(me, bad.jobId()).status()).isEqualTo(JobStatus.FAILED);
             assertThat(queue.service().job(me, bad.jobId()).errorMessage()).isEqualTo("exited with code 1");

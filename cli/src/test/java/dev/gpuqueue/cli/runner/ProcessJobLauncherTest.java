@@ -12,6 +12,7 @@ import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.Level;
 import dev.gpuqueue.core.service.SettingsUpdate;
 import dev.gpuqueue.core.service.SubmitRequest;
+import dev.gpuqueue.core.testing.Await;
 import dev.gpuqueue.core.testing.FakeGpuInventory;
 import dev.gpuqueue.core.testing.MutableClock;
 import dev.gpuqueue.core.testing.TestJobs;
@@ -19,16 +20,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The process launcher with real processes, through the queue as the server runs it. */
 class ProcessJobLauncherTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
     private static final Caller USER = new Caller(1, "alice", Level.RESEARCHER, null);
 
     @TempDir
@@ -67,14 +68,6 @@ class ProcessJobLauncherTest {
         return store.read(r -> r.find(id)).orElseThrow();
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(30);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as("waiting for " + what).isBefore(deadline);
-            Thread.sleep(20);
-        }
-    }
-
     private String log(JobId id) throws Exception {
         return Files.readString(home.resolve("logs").resolve(id.value() + ".log"), StandardCharsets.UTF_8);
     }
@@ -84,7 +77,7 @@ class ProcessJobLauncherTest {
         JobId id = submit(JobSpec.builder().command(List.of("sh", "-c", "env | sort; echo to-stderr 1>&2; exit 3"))
                 .env(Map.of("FROM_CONFIG", "yes", "GPUQUEUE_SNEAKY", "no")).build());
 
-        await("the job to end", () -> job(id).status().isTerminal());
+        Await.until("the job to end", WAIT, () -> job(id).status().isTerminal());
 
         Job done = job(id);
         assertThat(done.status()).isEqualTo(JobStatus.FAILED);
@@ -104,7 +97,7 @@ class ProcessJobLauncherTest {
         JobId second = submit(JobSpec.builder().command(List.of("sh", "-c", "echo second $CUDA_VISIBLE_DEVICES"))
                 .numProcesses(2).build());
 
-        await("both jobs to end", () -> job(first).status().isTerminal() && job(second).status().isTerminal());
+        Await.until("both jobs to end", WAIT, () -> job(first).status().isTerminal() && job(second).status().isTerminal());
 
         assertThat(job(first).status()).isEqualTo(JobStatus.COMPLETED);
         assertThat(job(first).exitCode()).isZero();
@@ -117,7 +110,7 @@ class ProcessJobLauncherTest {
     void cancelStopsTheWholeProcessGroupGrandchildrenIncludedAndLeavesNothingBehind() throws Exception {
         Path grandchildPid = home.resolve("grandchild.pid");
         JobId id = submit("sh", "-c", "sleep 300 & echo $! > " + grandchildPid + "; wait");
-        await("the grandchild to start", () -> Files.exists(grandchildPid) && readLong(grandchildPid) > 0);
+        Await.until("the grandchild to start", WAIT, () -> Files.exists(grandchildPid) && readLong(grandchildPid) > 0);
         long wrapper = job(id).process().pid();
         long grandchild = readLong(grandchildPid);
         assertThat(ProcessHandle.of(grandchild)).isPresent();
@@ -135,7 +128,7 @@ class ProcessJobLauncherTest {
     void aJobThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws Exception {
         Path started = home.resolve("started");
         JobId id = submit("sh", "-c", "trap '' TERM; touch " + started + "; sleep 300");
-        await("the job to start", () -> Files.exists(started));
+        Await.until("the job to start", WAIT, () -> Files.exists(started));
         long wrapper = job(id).process().pid();
 
         queue.service().cancel(USER, id);
@@ -149,7 +142,7 @@ class ProcessJobLauncherTest {
         Path started = home.resolve("started");
         JobId id = submit(JobSpec.builder().command(List.of("sh", "-c", "touch " + started + "; sleep 300"))
                 .maxRuntimeSeconds(60L).build());
-        await("the job to start", () -> Files.exists(started));
+        Await.until("the job to start", WAIT, () -> Files.exists(started));
         long wrapper = job(id).process().pid();
 
         clock.advance(Duration.ofSeconds(61));

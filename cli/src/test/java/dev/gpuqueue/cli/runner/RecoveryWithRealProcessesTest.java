@@ -14,15 +14,16 @@ import dev.gpuqueue.core.model.ProcessRef;
 import dev.gpuqueue.core.model.Submitter;
 import dev.gpuqueue.core.service.Reconciler;
 import dev.gpuqueue.core.service.SettingsUpdate;
+import dev.gpuqueue.core.testing.Await;
 import dev.gpuqueue.core.testing.FakeGpuInventory;
 import dev.gpuqueue.core.testing.TestJobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * process vanished without a trace are requeued or failed.
  */
 class RecoveryWithRealProcessesTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
     @TempDir
     Path home;
 
@@ -57,14 +60,6 @@ class RecoveryWithRealProcessesTest {
         return store.read(r -> r.find(JobId.of(id))).orElseThrow();
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(30);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as("waiting for " + what).isBefore(deadline);
-            Thread.sleep(20);
-        }
-    }
-
     @Test
     void afterACrashFinishedJobsAreRecordedLiveOnesAdoptedAndLostOnesRequeuedOrFailed() throws Exception {
         ProcessJobLauncher before = ProcessJobLauncher.inHome(home);
@@ -75,7 +70,7 @@ class RecoveryWithRealProcessesTest {
         Job lost = runBeforeTheCrash(before, "lost", 3, 3, null);
         Job lostForGood = runBeforeTheCrash(before, "lost-for-good", 3, 1, null);
         store.inTransaction(tx -> tx.update(lost, lost.launched(new ProcessRef(4_000_000, Instant.EPOCH))));
-        await("the two short jobs to leave their exit files", () -> Files.exists(home.resolve("logs/finished-ok.1.exit"))
+        Await.until("the two short jobs to leave their exit files", WAIT, () -> Files.exists(home.resolve("logs/finished-ok.1.exit"))
                 && Files.exists(home.resolve("logs/finished-bad.1.exit")));
 
         // The restarted server: a new launcher and queue over the same store and home.
@@ -98,7 +93,7 @@ class RecoveryWithRealProcessesTest {
         assertThat(job("alive").allocatedGpus()).containsExactly(2);
 
         Files.writeString(release, "go");
-        await("the adopted job to complete", () -> job("alive").status() == JobStatus.COMPLETED);
+        Await.until("the adopted job to complete", WAIT, () -> job("alive").status() == JobStatus.COMPLETED);
         assertThat(Files.readString(home.resolve("logs/alive.log"))).isEqualTo("done\n");
         assertThat(job("lost").attempt()).isEqualTo(2);
     }

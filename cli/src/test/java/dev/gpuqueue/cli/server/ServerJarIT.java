@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gpuqueue.core.testing.Await;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,14 @@ class ServerJarIT {
         return json.readTree(client.send(request.build(), HttpResponse.BodyHandlers.ofString()).body());
     }
 
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Test
     void theJarStartsAnswersRunsAJobAndStopsOnSigtermLeavingTheJobRunning() throws Exception {
         assertThat(JAR).as("built by the package phase").exists();
@@ -56,12 +65,11 @@ class ServerJarIT {
         long jobPid = -1;
         try {
             String base = "http://127.0.0.1:" + port;
-            Instant deadline = Instant.now().plusSeconds(60);
-            while (!Files.readString(out).contains("recovered:")) {
-                assertThat(server.isAlive()).as(Files.readString(out)).isTrue();
-                assertThat(Instant.now()).as("startup within 60 s").isBefore(deadline);
-                Thread.sleep(100);
-            }
+            Await.until("the startup summary", Duration.ofSeconds(60), () -> {
+                String printed = read(out);
+                assertThat(server.isAlive()).as(printed).isTrue();
+                return printed.contains("recovered:");
+            });
             assertThat(Files.readString(out)).contains("GPUs:       4, backend simulated").contains("single-user mode");
 
             assertThat(call("GET", base + "/api/health", null).get("status").asText()).isEqualTo("ok");

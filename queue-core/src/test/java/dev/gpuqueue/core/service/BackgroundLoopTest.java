@@ -8,14 +8,13 @@ import dev.gpuqueue.core.GpuQueue;
 import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.testing.Await;
 import dev.gpuqueue.core.testing.FakeGpuInventory;
 import dev.gpuqueue.core.testing.QueueHarness;
 import dev.gpuqueue.core.testing.RecordingLauncher;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -23,18 +22,6 @@ import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.Test;
 
 class BackgroundLoopTest {
-
-    /** Waits up to 10 s for {@code condition}; the loop's own interval is 50 ms. */
-    private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (Instant.now().isBefore(deadline)) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(10);
-        }
-        return condition.getAsBoolean();
-    }
 
     @Test
     void theLoopPicksUpWorkThatNoTriggerStartedAndLogsItsInterval() throws Exception {
@@ -64,9 +51,9 @@ class BackgroundLoopTest {
 
             queue.start();
 
-            assertThat(eventually(() -> status(queue, second) == JobStatus.RUNNING)).as("the tick started it").isTrue();
+            Await.until("the tick to start the second job", Duration.ofSeconds(10), () -> status(queue, second) == JobStatus.RUNNING);
             assertThat(queue.scheduler().isStarted()).isTrue();
-            assertThat(eventually(() -> queue.scheduler().lastTick() != null)).isTrue();
+            Await.until("the first tick", Duration.ofSeconds(10), () -> queue.scheduler().lastTick() != null);
             assertThat(logged).contains("Queue scheduler started with 0.05s processing interval");
         } finally {
             queue.close();

@@ -1,6 +1,7 @@
 package dev.gpuqueue.cli;
 
 import dev.gpuqueue.cli.client.Output;
+import dev.gpuqueue.core.error.ConfirmationRequiredException;
 import dev.gpuqueue.core.error.NotFoundException;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Level;
@@ -16,10 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code gpuqueue users ...}: manage users in the database directly (the machine's owner acts as
@@ -90,15 +91,24 @@ final class UsersCommand {
         }
     }
 
-    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a user; their token stops working.")
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a user; their token stops working."
+            + " The last admin cannot be removed while other users exist.")
     static final class Remove extends DatabaseCommand {
         @Parameters(index = "0", paramLabel = "NAME_OR_ID")
         String user;
 
+        @Option(names = "--force", description = "Also remove the very last user, which turns authentication off"
+                + " (single-user mode, loopback only).")
+        boolean force;
+
         @Override
         public Integer call() {
             withUsers(u -> {
-                u.remove(Caller.LOCAL_ADMIN, id(u, user));
+                try {
+                    u.remove(Caller.LOCAL_ADMIN, id(u, user), force);
+                } catch (ConfirmationRequiredException e) {
+                    throw new ConfirmationRequiredException(e.getMessage() + " with --force");
+                }
                 return null;
             });
             out().println("removed user " + user);

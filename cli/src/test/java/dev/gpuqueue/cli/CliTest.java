@@ -189,7 +189,7 @@ class CliTest {
         assertThat(run("queue", "concurrency", "max_concurrent=abc").exit()).isEqualTo(2);
         Result bad = run("queue", "concurrency", "max_concurrent=0");
         assertThat(bad.exit()).isEqualTo(1);
-        assertThat(bad.err().strip()).isEqualTo("gpuqueue: max_concurrent must be between 1 and 100 (got 0) (HTTP 400)");
+        assertThat(bad.err().strip()).isEqualTo("gpuqueue: max_concurrent must be a whole number between 1 and 100 (got 0) (HTTP 400)");
 
         Result blocked = run("jobs", "submit", "sleepy", "--requires-approval");
         String blockedId = blocked.out().split(" ")[1];
@@ -222,7 +222,11 @@ class CliTest {
         String rotated = run("users", "token", "ada", "--home", home.toString()).out().strip();
         assertThat(run("jobs", "list", "--token", token).exit()).isEqualTo(1);
         assertThat(run("jobs", "list", "--token", rotated).exit()).isZero();
-        assertThat(run("users", "remove", "ada", "--home", home.toString()).exit()).isZero();
+        Result unconfirmed = run("users", "remove", "ada", "--home", home.toString());
+        assertThat(unconfirmed.exit()).isEqualTo(1);
+        assertThat(unconfirmed.err()).contains("ada is the last user").contains("--force");
+        assertThat(run("jobs", "list", "--token", rotated).exit()).as("still there").isZero();
+        assertThat(run("users", "remove", "ada", "--force", "--home", home.toString()).exit()).isZero();
         assertThat(run("jobs", "list").exit()).as("single-user mode again").isZero();
     }
 

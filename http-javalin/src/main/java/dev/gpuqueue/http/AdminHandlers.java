@@ -1,5 +1,6 @@
 package dev.gpuqueue.http;
 
+import dev.gpuqueue.core.error.ConfirmationRequiredException;
 import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Level;
@@ -57,7 +58,11 @@ final class AdminHandlers {
     void remove(Context ctx) {
         Caller caller = callers.resolve(ctx);
         long id = userId(ctx);
-        users.remove(caller, id);
+        try {
+            users.remove(caller, id, Params.boolParam(ctx, "confirm"));
+        } catch (ConfirmationRequiredException e) {
+            throw new ConfirmationRequiredException(e.getMessage() + " with ?confirm=true");
+        }
         ctx.status(204);
     }
 

@@ -1,5 +1,6 @@
 package dev.gpuqueue.http;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,8 +17,9 @@ public final class ApiJson {
     private ApiJson() {}
 
     /**
-     * snake_case names, instants as ISO-8601 text, unknown fields and unknown enum values rejected,
-     * no silent coercion of strings to numbers or booleans.
+     * snake_case names, instants as ISO-8601 text, unknown fields, duplicate keys and unknown enum
+     * values rejected, no silent coercion of strings to numbers or booleans; untyped numbers keep
+     * every digit (BigInteger, BigDecimal), so a range check can quote them as sent.
      */
     public static ObjectMapper mapper() {
         JsonMapper mapper = JsonMapper.builder()
@@ -28,6 +30,8 @@ public final class ApiJson {
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .build();
         // A number or boolean where text is expected is an error too, not "7".

@@ -71,16 +71,6 @@ final class Dtos {
 
     record JobListDto(List<JobDto> jobs, long total) {}
 
-    record SettingsDto(int maxConcurrent, int userMaxConcurrent, int teamMaxConcurrent, boolean enableFairShare,
-            int localJobMaxConcurrent, Integer localGpuMaxConcurrent, int starvationThresholdMinutes,
-            int starvationBoost, int starvationMaxBoost, Double approvalCostThreshold) {
-        static SettingsDto of(QueueSettings s) {
-            return new SettingsDto(s.maxConcurrent(), s.userMaxConcurrent(), s.teamMaxConcurrent(), s.enableFairShare(),
-                    s.localJobMaxConcurrent(), s.localGpuMaxConcurrent(), s.starvationThresholdMinutes(),
-                    s.starvationBoost(), s.starvationMaxBoost(), s.approvalCostThreshold());
-        }
-    }
-
     record LocalDto(long runningJobs, long pendingJobs, List<Integer> allocatedGpus, List<Integer> availableGpus,
             int totalGpus, Integer maxConcurrentGpus, int maxConcurrentJobs) {}
 

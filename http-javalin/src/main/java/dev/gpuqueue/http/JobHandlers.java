@@ -57,7 +57,7 @@ final class JobHandlers {
     void logs(Context ctx) {
         JobId id = Params.jobId(ctx);
         service.job(callers.resolve(ctx), id);
-        long offset = Params.longParam(ctx, "offset", 0, 0);
+        long offset = Params.longParam(ctx, "offset", 0, 0, Long.MAX_VALUE);
         int tail = Params.intParam(ctx, "tail", 0, 1, MAX_TAIL_LINES);
         JobLogs.LogChunk chunk;
         String text;

@@ -1,9 +1,9 @@
 package dev.gpuqueue.http;
 
-import dev.gpuqueue.core.error.LimitOutOfRangeException;
 import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.model.Setting;
 import io.javalin.http.Context;
 import java.util.Locale;
 
@@ -16,37 +16,18 @@ final class Params {
     }
 
     static int intParam(Context ctx, String name, int defaultValue, int min, int max) {
-        String raw = ctx.queryParam(name);
-        if (raw == null || raw.isBlank()) {
-            return defaultValue;
-        }
-        long value;
-        try {
-            value = Long.parseLong(raw.trim());
-        } catch (NumberFormatException e) {
-            throw new ValidationException(name + " must be a whole number (got '" + raw + "')");
-        }
-        if (value < min || value > max) {
-            throw new LimitOutOfRangeException(name, raw.trim(),
-                    max == Integer.MAX_VALUE ? ">= " + min : "between " + min + " and " + max);
-        }
-        return (int) value;
+        return (int) longParam(ctx, name, defaultValue, min, max);
     }
 
-    static long longParam(Context ctx, String name, long defaultValue, long min) {
+    /** A whole-number parameter in {@code min..max}; a value beyond it, at any size, is refused quoting it as sent. */
+    static long longParam(Context ctx, String name, long defaultValue, long min, long max) {
         String raw = ctx.queryParam(name);
         if (raw == null || raw.isBlank()) {
             return defaultValue;
         }
-        try {
-            long value = Long.parseLong(raw.trim());
-            if (value < min) {
-                throw new LimitOutOfRangeException(name, raw.trim(), ">= " + min);
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            throw new ValidationException(name + " must be a whole number (got '" + raw + "')");
-        }
+        String allowed = max == Integer.MAX_VALUE || max == Long.MAX_VALUE ? "a whole number >= " + min
+                : "a whole number between " + min + " and " + max;
+        return Setting.wholeNumber(name, raw, min, max, allowed);
     }
 
     static boolean boolParam(Context ctx, String name) {

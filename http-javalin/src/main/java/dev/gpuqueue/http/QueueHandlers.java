@@ -4,6 +4,7 @@ import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.Setting;
 import dev.gpuqueue.core.model.Target;
 import dev.gpuqueue.core.service.CleanupResult;
 import dev.gpuqueue.core.service.PassResult;
@@ -47,7 +48,9 @@ final class QueueHandlers {
     }
 
     void me(Context ctx) {
-        ctx.json(Dtos.MeDto.of(service.me(callers.resolve(ctx))));
+        Caller caller = callers.resolve(ctx);
+        ctx.json(Dtos.MeDto.of(service.me(caller, Params.intParam(ctx, "limit", QueueQuery.DEFAULT_LIMIT, 1,
+                QueueQuery.MAX_LIMIT), Params.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE))));
     }
 
     void position(Context ctx) {
@@ -91,26 +94,18 @@ final class QueueHandlers {
     }
 
     private static Integer wholeOrNull(Object value) {
-        if (value == null) {
-            return null;
-        }
-        if (value instanceof Integer i) {
-            return i;
-        }
-        if (value instanceof Number n) {
-            throw new ValidationException("priority must be a whole number between 0 and 50, or null (got " + n + ")");
-        }
-        throw new ValidationException("priority must be a whole number between 0 and 50, or null (got \"" + value + "\")");
+        return value == null ? null
+                : (int) Setting.wholeNumber("priority", value, 0, 50, "a whole number between 0 and 50, or null");
     }
 
     void getConcurrency(Context ctx) {
         callers.resolve(ctx);
-        ctx.json(Dtos.SettingsDto.of(service.settings()));
+        ctx.json(service.settings().asMap());
     }
 
     void setConcurrency(Context ctx) {
         Caller caller = callers.resolve(ctx);
-        ctx.json(Dtos.SettingsDto.of(service.updateSettings(caller, SettingsUpdate.of(bodies.object(ctx)))));
+        ctx.json(service.updateSettings(caller, SettingsUpdate.of(bodies.object(ctx))).asMap());
     }
 
     void process(Context ctx) {

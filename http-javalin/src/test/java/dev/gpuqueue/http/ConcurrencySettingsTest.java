@@ -28,7 +28,7 @@ class ConcurrencySettingsTest extends ApiTestBase {
                 "{\"max_concurrent\": 20, \"user_max_concurrent\": 21, \"enable_fair_share\": true}");
 
         assertThat(answer.status()).isEqualTo(400);
-        assertThat(answer.json().get("detail").asText()).isEqualTo("user_max_concurrent must be between 1 and 20 (got 21)");
+        assertThat(answer.json().get("detail").asText()).isEqualTo("user_max_concurrent must be a whole number between 1 and 20 (got 21)");
         assertThat(get("/api/queue/concurrency").json()).isEqualTo(before);
     }
 

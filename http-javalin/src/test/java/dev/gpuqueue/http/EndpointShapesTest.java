@@ -88,7 +88,8 @@ class EndpointShapesTest extends ApiTestBase {
         JsonNode read = get("/api/queue/concurrency").json();
         assertThat(fields(read)).containsExactly("max_concurrent", "user_max_concurrent", "team_max_concurrent",
                 "enable_fair_share", "local_job_max_concurrent", "local_gpu_max_concurrent",
-                "starvation_threshold_minutes", "starvation_boost", "starvation_max_boost", "approval_cost_threshold");
+                "starvation_threshold_minutes", "starvation_boost", "starvation_max_boost", "approval_cost_threshold",
+                "user_max_pending");
         assertThat(read.get("local_job_max_concurrent").asInt()).isEqualTo(2);
         assertThat(read.get("team_max_concurrent").asInt()).isEqualTo(5);
     }

@@ -3,19 +3,22 @@ package dev.gpuqueue.sqlite;
 import dev.gpuqueue.core.error.ConcurrentUpdateException;
 import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.JobNotFoundException;
+import dev.gpuqueue.core.error.QueueException;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.QueueEntry;
 import dev.gpuqueue.core.model.QueueSettings;
+import dev.gpuqueue.core.model.Setting;
 import dev.gpuqueue.core.policy.Aging;
 import dev.gpuqueue.core.policy.DispatchOrder;
 import dev.gpuqueue.core.port.JobQuery;
 import dev.gpuqueue.core.port.JobReader;
 import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.core.port.JobTransaction;
-import dev.gpuqueue.core.service.SettingsUpdate;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -44,6 +47,7 @@ import org.jdbi.v3.core.statement.Query;
  * connection. Job updates are compare-and-set on status and version. Thread-safe.
  */
 public final class SqliteJobStore implements JobStore {
+    private static final System.Logger LOG = System.getLogger(SqliteJobStore.class.getName());
     private static final String PENDING_ORDER = "COALESCE(priority_override, priority) DESC, queued_at, seq";
     private static final String TERMINAL = "('completed', 'failed', 'cancelled')";
 
@@ -219,6 +223,29 @@ public final class SqliteJobStore implements JobStore {
             }
         }
 
+        /** Sorts the user's pending jobs by their keys alone, then reads the rows of one page. */
+        @Override
+        public List<Job> pendingOfUserInDispatchOrder(long userId, QueueSettings settings, Instant now, int limit,
+                int offset) {
+            List<long[]> keys = h.createQuery("SELECT seq, COALESCE(priority_override, priority) AS base, queued_at,"
+                            + " aging_since FROM jobs INDEXED BY jobs_status_user WHERE status = 'pending' AND user_id = :user")
+                    .bind("user", userId)
+                    .map((rs, ctx) -> new long[] {rs.getLong("seq"), rs.getLong("base") + Aging.boost(
+                            Duration.between(Times.instant(rs.getLong("aging_since")), now), settings),
+                            rs.getLong("queued_at")})
+                    .list();
+            List<Long> page = keys.stream()
+                    .sorted(Comparator.<long[]>comparingLong(k -> -k[1]).thenComparingLong(k -> k[2])
+                            .thenComparingLong(k -> k[0]))
+                    .skip(offset).limit(limit).map(k -> k[0]).toList();
+            if (page.isEmpty()) {
+                return List.of();
+            }
+            Map<Long, Job> bySeq = h.createQuery("SELECT * FROM jobs WHERE seq IN (<seqs>)").bindList("seqs", page)
+                    .map(JobRows.JOB).stream().collect(Collectors.toMap(Job::seq, Function.identity()));
+            return page.stream().map(bySeq::get).toList();
+        }
+
         @Override
         public long countPendingAhead(Job job, QueueSettings settings, Instant now) {
             int effective = DispatchOrder.effectivePriority(job, settings, now);
@@ -324,11 +351,23 @@ public final class SqliteJobStore implements JobStore {
 
         @Override
         public QueueSettings settings() {
-            Map<String, Object> stored = new LinkedHashMap<>();
+            QueueSettings.Builder settings = QueueSettings.DEFAULTS.toBuilder();
             h.createQuery("SELECT name, value FROM settings")
                     .map((rs, ctx) -> Map.entry(rs.getString("name"), rs.getString("value")))
-                    .forEach(e -> stored.put(e.getKey(), Json.literal(e.getValue())));
-            return SettingsUpdate.of(stored).applyTo(QueueSettings.DEFAULTS);
+                    .forEach(stored -> Setting.byWireName(stored.getKey()).ifPresentOrElse(
+                            setting -> load(settings, setting, stored.getValue()),
+                            () -> LOG.log(Level.WARNING, "Ignoring unknown stored setting {0}", stored.getKey())));
+            return settings.build();
+        }
+
+        /** A stored value that no longer fits its setting is logged and replaced by the default, never a failed read. */
+        private static void load(QueueSettings.Builder settings, Setting setting, String json) {
+            try {
+                settings.set(setting, Json.literal(json));
+            } catch (QueueException e) {
+                LOG.log(Level.WARNING, "Stored setting {0} = {1} is unusable ({2}); using the default {3}",
+                        setting.wireName(), json, e.getMessage(), setting.defaultValue());
+            }
         }
 
         // ---- writes ------------------------------------------------------------------------------
@@ -385,18 +424,7 @@ public final class SqliteJobStore implements JobStore {
 
         @Override
         public void saveSettings(QueueSettings settings) {
-            Map<String, Object> values = new LinkedHashMap<>();
-            values.put("max_concurrent", settings.maxConcurrent());
-            values.put("user_max_concurrent", settings.userMaxConcurrent());
-            values.put("team_max_concurrent", settings.teamMaxConcurrent());
-            values.put("enable_fair_share", settings.enableFairShare());
-            values.put("local_job_max_concurrent", settings.localJobMaxConcurrent());
-            values.put("local_gpu_max_concurrent", settings.localGpuMaxConcurrent());
-            values.put("starvation_threshold_minutes", settings.starvationThresholdMinutes());
-            values.put("starvation_boost", settings.starvationBoost());
-            values.put("starvation_max_boost", settings.starvationMaxBoost());
-            values.put("approval_cost_threshold", settings.approvalCostThreshold());
-            for (Map.Entry<String, Object> value : values.entrySet()) {
+            for (Map.Entry<String, Object> value : settings.asMap().entrySet()) {
                 h.createUpdate("INSERT INTO settings (name, value) VALUES (:name, :value)"
                                 + " ON CONFLICT (name) DO UPDATE SET value = excluded.value")
                         .bind("name", value.getKey()).bind("value", Json.write(value.getValue())).execute();

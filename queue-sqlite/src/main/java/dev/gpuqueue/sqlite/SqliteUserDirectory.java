@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.mapper.RowMapper;
 
@@ -78,8 +79,16 @@ public final class SqliteUserDirectory implements UserDirectory {
     }
 
     @Override
-    public boolean remove(long id) {
-        return db.write(h -> h.createUpdate("DELETE FROM users WHERE id = :id").bind("id", id).execute() > 0);
+    public boolean remove(long id, BiConsumer<User, List<User>> check) {
+        return db.write(h -> {
+            List<User> users = h.createQuery("SELECT * FROM users ORDER BY id").map(USER).list();
+            Optional<User> user = users.stream().filter(u -> u.id() == id).findFirst();
+            if (user.isEmpty()) {
+                return false;
+            }
+            check.accept(user.get(), users.stream().filter(u -> u.id() != id).toList());
+            return h.createUpdate("DELETE FROM users WHERE id = :id").bind("id", id).execute() > 0;
+        });
     }
 
     @Override

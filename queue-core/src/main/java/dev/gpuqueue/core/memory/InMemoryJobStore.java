@@ -142,6 +142,15 @@ public final class InMemoryJobStore implements JobStore {
         }
 
         @Override
+        public List<Job> pendingOfUserInDispatchOrder(long userId, QueueSettings settings, Instant now, int limit,
+                int offset) {
+            check();
+            return DispatchOrder.rank(byStatus.get(JobStatus.PENDING).values().stream()
+                            .filter(job -> job.userId() == userId).toList(), settings, now).stream()
+                    .skip(offset).limit(limit).map(QueueEntry::job).toList();
+        }
+
+        @Override
         public long countPendingAhead(Job job, QueueSettings settings, Instant now) {
             check();
             QueueEntry target = new QueueEntry(job, DispatchOrder.effectivePriority(job, settings, now), null, null);

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /** A {@link UserDirectory} in memory. Thread-safe (every method is synchronized). */
 public final class InMemoryUserDirectory implements UserDirectory {
@@ -66,7 +67,12 @@ public final class InMemoryUserDirectory implements UserDirectory {
     }
 
     @Override
-    public synchronized boolean remove(long id) {
+    public synchronized boolean remove(long id, BiConsumer<User, List<User>> check) {
+        User user = users.get(id);
+        if (user == null) {
+            return false;
+        }
+        check.accept(user, users.values().stream().filter(u -> u.id() != id).toList());
         tokenHashes.remove(id);
         return users.remove(id) != null;
     }

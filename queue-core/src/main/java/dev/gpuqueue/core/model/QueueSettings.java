@@ -1,10 +1,12 @@
 package dev.gpuqueue.core.model;
 
-import dev.gpuqueue.core.error.LimitOutOfRangeException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * The queue's tunable limits, with their defaults and allowed ranges. Immutable; the constructor
- * rejects any out-of-range field, so an invalid settings value cannot exist.
+ * The queue's tunable limits, with their defaults. Immutable; the constructor checks every field
+ * against the {@link Setting} table, so an invalid settings value cannot exist.
  *
  * @param maxConcurrent running jobs of every kind, 1..100 (default 5)
  * @param userMaxConcurrent running jobs per user, 1..20 (default 2)
@@ -16,6 +18,7 @@ import dev.gpuqueue.core.error.LimitOutOfRangeException;
  * @param starvationBoost priority gained per aging step, 0..50 (default 10)
  * @param starvationMaxBoost cap on the total aging boost, 0..100 (default 30)
  * @param approvalCostThreshold jobs whose estimated cost exceeds it need approval; >= 0, or null for off (default)
+ * @param userMaxPending waiting (pending or blocked) jobs one user may have, 1..100000, or null for unlimited (default)
  */
 public record QueueSettings(
         int maxConcurrent,
@@ -27,36 +30,35 @@ public record QueueSettings(
         int starvationThresholdMinutes,
         int starvationBoost,
         int starvationMaxBoost,
-        Double approvalCostThreshold) {
+        Double approvalCostThreshold,
+        Integer userMaxPending) {
 
-    public static final QueueSettings DEFAULTS = new QueueSettings(5, 2, 10, false, 1, null, 60, 10, 30, null);
+    public static final QueueSettings DEFAULTS = new QueueSettings(5, 2, 10, false, 1, null, 60, 10, 30, null, null);
 
     public QueueSettings {
-        checkRange("max_concurrent", maxConcurrent, 1, 100);
-        checkRange("user_max_concurrent", userMaxConcurrent, 1, 20);
-        checkRange("team_max_concurrent", teamMaxConcurrent, 1, 50);
-        checkRange("local_job_max_concurrent", localJobMaxConcurrent, 1, 10);
-        if (localGpuMaxConcurrent != null && localGpuMaxConcurrent < 1) {
-            throw new LimitOutOfRangeException(
-                    "local_gpu_max_concurrent", localGpuMaxConcurrent, ">= 1, or null for unlimited");
-        }
-        checkRange("starvation_threshold_minutes", starvationThresholdMinutes, 1, 10_080);
-        checkRange("starvation_boost", starvationBoost, 0, 50);
-        checkRange("starvation_max_boost", starvationMaxBoost, 0, 100);
-        if (approvalCostThreshold != null && (!(approvalCostThreshold >= 0) || approvalCostThreshold.isInfinite())) {
-            throw new LimitOutOfRangeException(
-                    "approval_cost_threshold", approvalCostThreshold, "a finite number >= 0, or null for off");
-        }
-    }
-
-    private static void checkRange(String field, int value, int min, int max) {
-        if (value < min || value > max) {
-            throw new LimitOutOfRangeException(field, value, "between " + min + " and " + max);
-        }
+        Setting.MAX_CONCURRENT.parse(maxConcurrent);
+        Setting.USER_MAX_CONCURRENT.parse(userMaxConcurrent);
+        Setting.TEAM_MAX_CONCURRENT.parse(teamMaxConcurrent);
+        Setting.LOCAL_JOB_MAX_CONCURRENT.parse(localJobMaxConcurrent);
+        Setting.LOCAL_GPU_MAX_CONCURRENT.parse(localGpuMaxConcurrent);
+        Setting.STARVATION_THRESHOLD_MINUTES.parse(starvationThresholdMinutes);
+        Setting.STARVATION_BOOST.parse(starvationBoost);
+        Setting.STARVATION_MAX_BOOST.parse(starvationMaxBoost);
+        Setting.APPROVAL_COST_THRESHOLD.parse(approvalCostThreshold);
+        Setting.USER_MAX_PENDING.parse(userMaxPending);
     }
 
     public Builder toBuilder() {
         return new Builder(this);
+    }
+
+    /** Every setting by wire name, in the table's order. */
+    public Map<String, Object> asMap() {
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (Setting setting : Setting.values()) {
+            values.put(setting.wireName(), setting.get(this));
+        }
+        return Collections.unmodifiableMap(values);
     }
 
     /** Copies settings field by field; {@link #build()} validates them all at once. Not thread-safe. */
@@ -71,6 +73,7 @@ public record QueueSettings(
         private int starvationBoost;
         private int starvationMaxBoost;
         private Double approvalCostThreshold;
+        private Integer userMaxPending;
 
         private Builder(QueueSettings from) {
             maxConcurrent = from.maxConcurrent;
@@ -83,6 +86,7 @@ public record QueueSettings(
             starvationBoost = from.starvationBoost;
             starvationMaxBoost = from.starvationMaxBoost;
             approvalCostThreshold = from.approvalCostThreshold;
+            userMaxPending = from.userMaxPending;
         }
 
         public Builder maxConcurrent(int v) { maxConcurrent = v; return this; }
@@ -95,11 +99,18 @@ public record QueueSettings(
         public Builder starvationBoost(int v) { starvationBoost = v; return this; }
         public Builder starvationMaxBoost(int v) { starvationMaxBoost = v; return this; }
         public Builder approvalCostThreshold(Double v) { approvalCostThreshold = v; return this; }
+        public Builder userMaxPending(Integer v) { userMaxPending = v; return this; }
+
+        /** Sets one setting by its table entry (the value is checked like a request's). */
+        public Builder set(Setting setting, Object value) {
+            setting.set(this, value);
+            return this;
+        }
 
         public QueueSettings build() {
             return new QueueSettings(maxConcurrent, userMaxConcurrent, teamMaxConcurrent, enableFairShare,
                     localJobMaxConcurrent, localGpuMaxConcurrent, starvationThresholdMinutes, starvationBoost,
-                    starvationMaxBoost, approvalCostThreshold);
+                    starvationMaxBoost, approvalCostThreshold, userMaxPending);
         }
     }
 }

@@ -28,6 +28,12 @@ public interface JobReader {
      */
     List<Job> pendingInDispatchOrder(QueueSettings settings, Instant now, int limit);
 
+    /**
+     * One page of {@code userId}'s pending jobs in dispatch order at {@code now}, skipping
+     * {@code offset} of them; stores order that user's jobs without reading anyone else's.
+     */
+    List<Job> pendingOfUserInDispatchOrder(long userId, QueueSettings settings, Instant now, int limit, int offset);
+
     /** How many pending jobs come before {@code job} in dispatch order at {@code now} ({@code job} need not be stored). */
     long countPendingAhead(Job job, QueueSettings settings, Instant now);
 

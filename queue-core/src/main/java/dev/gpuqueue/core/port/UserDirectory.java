@@ -5,6 +5,7 @@ import dev.gpuqueue.core.error.NotFoundException;
 import dev.gpuqueue.core.model.Level;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * Users, their levels and teams, and the hashes of their API tokens (never the tokens). Lookups
@@ -29,8 +30,14 @@ public interface UserDirectory {
     /** Every user, by id. */
     List<User> list();
 
-    /** Removes the user (their jobs stay); false when there was none. */
-    boolean remove(long id);
+    /**
+     * Removes the user (their jobs stay) once {@code check} has accepted the user and the users that
+     * would remain; the check and the removal are one atomic step, so two removals cannot both pass
+     * a rule such as "an admin remains". False when there was no such user.
+     *
+     * @throws RuntimeException whatever {@code check} throws; then nothing is removed
+     */
+    boolean remove(long id, BiConsumer<User, List<User>> check);
 
     /**
      * Replaces the user's token hash; the old token stops working at once.

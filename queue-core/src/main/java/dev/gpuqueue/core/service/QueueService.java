@@ -52,6 +52,7 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 
 /**
  * The queue's one inbound facade: everything a user, an HTTP handler, a CLI or an embedding trainer
@@ -111,6 +112,7 @@ public final class QueueService {
         AtomicReference<Job> stored = new AtomicReference<>();
         try {
             PassResult pass = scheduler.runPassAfter(tx -> {
+                checkWaitingQuota(tx, caller, tx.settings());
                 Job job = newJob(caller, request, configName, spec, tx.settings(), now);
                 Job inserted = tx.insert(job);
                 tx.append(JobEvent.of(null, inserted, now, caller.name(), JobEvent.Type.SUBMITTED,
@@ -145,7 +147,10 @@ public final class QueueService {
     }
 
     private SubmitResult preview(Caller caller, SubmitRequest request, String configName, JobSpec spec) {
-        QueueSettings settings = store.read(JobReader::settings);
+        QueueSettings settings = store.read(r -> {
+            checkWaitingQuota(r, caller, r.settings());
+            return r.settings();
+        });
         Job candidate = newJob(caller, request, configName, spec, settings, clock.instant())
                 .toBuilder().id(JobId.of("dry-run")).seq(Long.MAX_VALUE).build();
         if (candidate.status() == BLOCKED) {
@@ -165,6 +170,21 @@ public final class QueueService {
         }
         return new SubmitResult(true, null, SubmitResult.Outcome.QUEUED, List.of(), null,
                 entry == null ? null : entry.position(), false, reason, null);
+    }
+
+    /** Refuses a submit that would take the caller past {@code user_max_pending} waiting (pending or blocked) jobs. */
+    private static void checkWaitingQuota(JobReader reader, Caller caller, QueueSettings settings) {
+        Integer quota = settings.userMaxPending();
+        if (quota == null) {
+            return;
+        }
+        long waiting = reader.count(new JobQuery(EnumSet.of(PENDING, BLOCKED), caller.userId(),
+                JobQuery.Order.NEWEST_FIRST, 1, 0));
+        if (waiting >= quota) {
+            throw new ConflictException("user " + caller.name() + " already has " + waiting
+                    + " waiting jobs (pending or blocked), the user_max_pending limit of " + quota
+                    + "; wait for some to start, or cancel some, then submit again");
+        }
     }
 
     private Job newJob(Caller caller, SubmitRequest request, String configName, JobSpec spec, QueueSettings settings,
@@ -247,14 +267,6 @@ public final class QueueService {
         return store.read(r -> r.find(id).filter(job -> job.status() == PENDING)
                 .map(job -> scheduler.planner().decide(r, now, List.of(job), null).entries().get(id))
                 .orElse(null));
-    }
-
-    /** The caller's own pending jobs as queue entries, in dispatch order. */
-    private List<QueueEntry> ownPendingEntries(JobReader r, Caller caller, Instant now) {
-        List<Job> own = r.list(new JobQuery(Set.of(PENDING), caller.userId(), JobQuery.Order.NEWEST_FIRST,
-                JobQuery.MAX_LIMIT, 0));
-        return scheduler.planner().decide(r, now, own, null).entries().values().stream()
-                .sorted(Comparator.comparing(QueueEntry::position)).toList();
     }
 
     /** Thrown inside the submit transaction to roll it back when a no_wait job cannot start at once. */
@@ -427,49 +439,64 @@ public final class QueueService {
     public QueuePage queue(Caller caller, QueueQuery query) {
         return store.read(r -> {
             Long only = Permissions.seesEveryone(caller) ? null : caller.userId();
-            List<QueueEntry> active = new ArrayList<>();
             JobStatus status = query.status();
             QueueSettings settings = r.settings();
             Instant now = clock.instant();
             Map<JobStatus, Long> counts = r.countByStatus();
+            Window window = new Window(query.offset(), query.limit());
             if (status == null || status == PENDING) {
-                if (only == null) {
-                    int needed = (int) Math.min(counts.get(PENDING), (long) query.offset() + query.limit());
-                    active.addAll(needed == 0 ? List.of() : scheduler.planner().firstEntries(r, now, needed));
-                } else {
-                    active.addAll(ownPendingEntries(r, caller, now));
-                }
+                long pending = only == null ? counts.get(PENDING) : r.count(ownJobs(caller, PENDING));
+                window.take(pending, (skip, take) -> only == null
+                        ? scheduler.planner().firstEntries(r, now, skip + take).stream().skip(skip).toList()
+                        : scheduler.planner().decide(r, now,
+                                r.pendingOfUserInDispatchOrder(only, settings, now, take, skip), null)
+                                .entries().values().stream().sorted(Comparator.comparing(QueueEntry::position)).toList());
             }
             if (status == null || status == BLOCKED) {
-                r.withStatus(BLOCKED).stream().filter(j -> visible(j, only)).sorted(OLDEST_FIRST)
-                        .forEach(j -> active.add(new QueueEntry(j, DispatchOrder.effectivePriority(j, settings, now), null,
-                                PendingReason.awaitingApproval())));
+                List<Job> blocked = r.withStatus(BLOCKED).stream().filter(j -> visible(j, only)).sorted(OLDEST_FIRST).toList();
+                window.take(blocked.size(), (skip, take) -> blocked.stream().skip(skip).limit(take)
+                        .map(j -> new QueueEntry(j, DispatchOrder.effectivePriority(j, settings, now), null,
+                                PendingReason.awaitingApproval())).toList());
             }
             if (status == null || status == RUNNING) {
-                r.withStatus(RUNNING).stream().filter(j -> visible(j, only)).sorted(BY_START)
-                        .forEach(j -> active.add(new QueueEntry(j, DispatchOrder.effectivePriority(j, settings, now), null, null)));
-            }
-            List<QueueEntry> page = new ArrayList<>();
-            int skip = query.offset();
-            for (QueueEntry entry : active) {
-                if (page.size() == query.limit()) {
-                    break;
-                }
-                if (skip > 0) {
-                    skip--;
-                } else {
-                    page.add(entry);
-                }
+                List<Job> running = r.withStatus(RUNNING).stream().filter(j -> visible(j, only)).sorted(BY_START).toList();
+                window.take(running.size(), (skip, take) -> running.stream().skip(skip).limit(take)
+                        .map(j -> new QueueEntry(j, DispatchOrder.effectivePriority(j, settings, now), null, null)).toList());
             }
             boolean terminal = status == null ? query.includeCompleted() : status.isTerminal();
-            if (terminal && page.size() < query.limit()) {
+            if (terminal) {
                 Set<JobStatus> statuses = status == null ? TERMINAL : EnumSet.of(status);
-                r.list(new JobQuery(statuses, only, JobQuery.Order.RECENTLY_COMPLETED_FIRST,
-                                query.limit() - page.size(), skip))
-                        .forEach(j -> page.add(new QueueEntry(j, DispatchOrder.effectivePriority(j, settings, now), null, null)));
+                window.take(Long.MAX_VALUE, (skip, take) -> r.list(new JobQuery(statuses, only,
+                                JobQuery.Order.RECENTLY_COMPLETED_FIRST, take, skip)).stream()
+                        .map(j -> new QueueEntry(j, DispatchOrder.effectivePriority(j, settings, now), null, null)).toList());
             }
-            return new QueuePage(page, counts.get(PENDING), counts.get(RUNNING));
+            return new QueuePage(window.page(), counts.get(PENDING), counts.get(RUNNING));
         });
+    }
+
+    /** A page ({@code offset}, {@code limit}) over listing sections taken one after the other. Not thread-safe. */
+    private static final class Window {
+        private final List<QueueEntry> page = new ArrayList<>();
+        private long skip;
+        private final int limit;
+
+        Window(int offset, int limit) {
+            this.skip = offset;
+            this.limit = limit;
+        }
+
+        /** Takes what the page needs from a section of {@code size} entries; {@code read(skip, take)} reads them. */
+        void take(long size, BiFunction<Integer, Integer, List<QueueEntry>> read) {
+            int room = limit - page.size();
+            if (room > 0 && skip < size) {
+                page.addAll(read.apply((int) skip, room));
+            }
+            skip = Math.max(0, skip - size);
+        }
+
+        List<QueueEntry> page() {
+            return page;
+        }
     }
 
     private static boolean visible(Job job, Long onlyUser) {
@@ -490,18 +517,36 @@ public final class QueueService {
         return store.read(r -> new JobsPage(r.list(q), r.count(q)));
     }
 
-    /** The caller's own view: counts, best position, pending and running entries. */
-    public UserQueueStatus me(Caller caller) {
+    /**
+     * The caller's own view: total counts, best position, and one page ({@code limit} from
+     * {@code offset}) of their pending jobs in dispatch order and of their running jobs by start.
+     */
+    public UserQueueStatus me(Caller caller, int limit, int offset) {
+        QueueQuery.checkPage(limit, offset);
         return store.read(r -> {
             QueueSettings settings = r.settings();
             Instant now = clock.instant();
-            List<QueueEntry> pending = ownPendingEntries(r, caller, now);
-            List<QueueEntry> running = r.withStatus(RUNNING).stream().filter(caller::owns).sorted(BY_START)
+            long pendingCount = r.count(ownJobs(caller, PENDING));
+            List<Job> page = r.pendingOfUserInDispatchOrder(caller.userId(), settings, now, limit, offset);
+            List<QueueEntry> pending = scheduler.planner().decide(r, now, page, null).entries().values().stream()
+                    .sorted(Comparator.comparing(QueueEntry::position)).toList();
+            Integer best = null;
+            if (offset == 0 && !pending.isEmpty()) {
+                best = pending.get(0).position();
+            } else if (pendingCount > 0) {
+                Job first = r.pendingOfUserInDispatchOrder(caller.userId(), settings, now, 1, 0).get(0);
+                best = (int) Math.min(Integer.MAX_VALUE, r.countPendingAhead(first, settings, now) + 1);
+            }
+            List<Job> running = r.withStatus(RUNNING).stream().filter(caller::owns).sorted(BY_START).toList();
+            List<QueueEntry> runningPage = running.stream().skip(offset).limit(limit)
                     .map(j -> new QueueEntry(j, DispatchOrder.effectivePriority(j, settings, now), null, null)).toList();
-            long blocked = r.withStatus(BLOCKED).stream().filter(caller::owns).count();
-            Integer best = pending.isEmpty() ? null : pending.get(0).position();
-            return new UserQueueStatus(pending.size(), running.size(), (int) blocked, best, pending, running);
+            return new UserQueueStatus(Math.toIntExact(pendingCount), running.size(),
+                    Math.toIntExact(r.count(ownJobs(caller, BLOCKED))), best, pending, runningPage);
         });
+    }
+
+    private static JobQuery ownJobs(Caller caller, JobStatus status) {
+        return new JobQuery(EnumSet.of(status), caller.userId(), JobQuery.Order.NEWEST_FIRST, 1, 0);
     }
 
     /** Queue-wide statistics, including the local GPU picture. */

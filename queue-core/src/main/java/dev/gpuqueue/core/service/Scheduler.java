@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -58,6 +59,7 @@ public final class Scheduler implements AttemptListener {
 
     static final String ACTOR = "scheduler";
     static final String RUNNER = "runner";
+    static final String PROCESS_GONE = "its process ended without recording an exit status";
 
     private final JobStore store;
     private final GpuInventory gpus;
@@ -69,6 +71,8 @@ public final class Scheduler implements AttemptListener {
     private final Duration stopGrace;
     /** Jobs whose attempt is being stopped on purpose: their exit is recorded by the stopper, not the runner. */
     private final Set<JobId> stopping = ConcurrentHashMap.newKeySet();
+    /** Attempt ends, kept and retried until stored when the store cannot be written. */
+    private final OutcomeRecorder outcomes = new OutcomeRecorder(this::commitEnd, recorded -> runOnce());
 
     private ScheduledExecutorService loop;
     private volatile Instant lastTick;
@@ -215,7 +219,8 @@ public final class Scheduler implements AttemptListener {
 
     /**
      * Records how an attempt ended (completed on exit code 0, else failed naming the code), then runs
-     * a pass. Ignored while the attempt is being stopped on purpose (cancel, time limit).
+     * a pass. Ignored while the attempt is being stopped on purpose (cancel, time limit). When the
+     * store cannot be written now, the end is kept and retried until it is stored.
      *
      * @throws StaleReportException when the attempt no longer holds the job
      */
@@ -225,36 +230,60 @@ public final class Scheduler implements AttemptListener {
             LOG.log(Level.DEBUG, "Job {0} attempt {1} ended while being stopped", jobId, attempt);
             return;
         }
-        Instant now = clock.instant();
-        Job finished = commitReport(jobId, attempt, current -> outcome.success()
-                ? current.completed(outcome.exitCode(), now)
-                : current.failed(outcome.errorMessage(), outcome.exitCode(), now), now);
-        LOG.log(Level.INFO, "Job {0} {1}{2}", jobId, finished.status().wireName(),
-                finished.errorMessage() == null ? "" : ": " + finished.errorMessage());
-        runOnce();
+        outcomes.record(AttemptEnd.of(jobId, attempt, outcome, clock.instant()));
     }
 
     /** An attempt whose outcome is unknown (its runner vanished): requeue, or fail on the last attempt. */
     public void attemptLost(JobId jobId, int attempt, String reason) {
-        Instant now = clock.instant();
-        commitReport(jobId, attempt, current -> current.retryOrFail(reason, now), now);
-        runOnce();
+        outcomes.record(AttemptEnd.lost(jobId, attempt, reason, clock.instant()));
     }
 
-    private Job commitReport(JobId jobId, int attempt, Function<Job, Job> change, Instant now) {
+    private Job commitEnd(AttemptEnd end) {
         return store.inTransaction(tx -> {
-            Job current = tx.find(jobId).orElseThrow(() -> new StaleReportException(jobId, attempt, "no such job"));
+            Job current = tx.find(end.jobId())
+                    .orElseThrow(() -> new StaleReportException(end.jobId(), end.attempt(), "no such job"));
             if (current.status() != RUNNING) {
-                throw new StaleReportException(jobId, attempt, "the job is " + current.status().wireName());
+                throw new StaleReportException(end.jobId(), end.attempt(), "the job is " + current.status().wireName());
             }
-            if (current.attempt() != attempt) {
-                throw new StaleReportException(jobId, attempt, "attempt " + current.attempt() + " holds the job");
+            if (current.attempt() != end.attempt()) {
+                throw new StaleReportException(end.jobId(), end.attempt(), "attempt " + current.attempt() + " holds the job");
             }
-            Job next = change.apply(current);
+            Job next = end.applyTo(current);
             tx.update(current, next);
-            tx.append(JobEvent.of(current, next, now, RUNNER, eventType(next), next.errorMessage()));
+            tx.append(JobEvent.of(current, next, end.at(), RUNNER, eventType(next), next.errorMessage()));
             return next;
         });
+    }
+
+    /**
+     * Finds running jobs whose process is gone without a recorded end (a lost callback, a watcher
+     * that died) and records their end: the exit code the launcher knows, else lost. Only jobs whose
+     * launch recorded a process are checked; attempts being stopped or whose end is kept are skipped.
+     * Returns how many ends it recorded.
+     */
+    public int checkRunningProcesses() {
+        List<Job> gone = store.read(r -> r.withStatus(RUNNING)).stream()
+                .filter(job -> job.type() == JobType.LOCAL && !job.placement().onWorker() && job.process() != null)
+                .filter(job -> !stopping.contains(job.id()) && !outcomes.isKept(job.id()))
+                .filter(job -> !launcher.isAlive(job))
+                .toList();
+        int recorded = 0;
+        for (Job job : gone) {
+            OptionalInt exit = launcher.recordedExitCode(job);
+            Instant now = clock.instant();
+            AttemptEnd end = exit.isPresent()
+                    ? AttemptEnd.of(job.id(), job.attempt(), AttemptOutcome.exited(exit.getAsInt()), now)
+                    : AttemptEnd.lost(job.id(), job.attempt(), PROCESS_GONE, now);
+            LOG.log(Level.WARNING, "Job {0} attempt {1}: its process is gone and its end was not recorded; recording {2}",
+                    job.id(), job.attempt(), end.describe());
+            try {
+                outcomes.record(end);
+                recorded++;
+            } catch (StaleReportException alreadyRecorded) {
+                LOG.log(Level.DEBUG, "Job {0}: {1}", job.id(), alreadyRecorded.getMessage());
+            }
+        }
+        return recorded;
     }
 
     static JobEvent.Type eventType(Job after) {
@@ -358,6 +387,7 @@ public final class Scheduler implements AttemptListener {
             Thread.currentThread().interrupt();
         }
         loop = null;
+        outcomes.flush();
         LOG.log(Level.INFO, "Queue scheduler stopped");
     }
 
@@ -377,6 +407,7 @@ public final class Scheduler implements AttemptListener {
     private void tick() {
         try {
             enforceTimeLimits();
+            checkRunningProcesses();
             runOnce();
             lastTick = clock.instant();
         } catch (QueueException e) {

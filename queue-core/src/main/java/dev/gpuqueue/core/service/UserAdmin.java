@@ -1,5 +1,7 @@
 package dev.gpuqueue.core.service;
 
+import dev.gpuqueue.core.error.ConfirmationRequiredException;
+import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.NotFoundException;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Level;
@@ -16,6 +18,7 @@ import java.util.Optional;
  * While no user exists the queue is in single-user mode. Thread-safe.
  */
 public final class UserAdmin {
+    private static final System.Logger LOG = System.getLogger(UserAdmin.class.getName());
     private final UserDirectory users;
 
     public UserAdmin(UserDirectory users) {
@@ -42,10 +45,31 @@ public final class UserAdmin {
         return users.list();
     }
 
-    public void remove(Caller caller, long userId) {
+    /**
+     * Removes a user. The last admin cannot be removed while other users exist (they would be left
+     * with nobody to manage them); removing the very last user turns authentication off (single-user
+     * mode), so it needs {@code confirmLastUser}, and is logged.
+     */
+    public void remove(Caller caller, long userId, boolean confirmLastUser) {
         Permissions.requireAdmin(caller, "managing users");
-        if (!users.remove(userId)) {
+        boolean removed = users.remove(userId, (user, remaining) -> {
+            if (remaining.isEmpty()) {
+                if (!confirmLastUser) {
+                    throw new ConfirmationRequiredException("user " + user.name() + " is the last user: removing it turns"
+                            + " authentication off (single-user mode, where every request on a loopback address acts as"
+                            + " admin); confirm to proceed");
+                }
+            } else if (user.level() == Level.ADMIN && remaining.stream().noneMatch(u -> u.level() == Level.ADMIN)) {
+                throw new ConflictException("user " + user.name() + " is the last admin and " + remaining.size()
+                        + " other user(s) exist; add another admin first, or remove the others");
+            }
+        });
+        if (!removed) {
             throw new NotFoundException("no user with id " + userId);
+        }
+        if (singleUserMode()) {
+            LOG.log(System.Logger.Level.WARNING, "The last user was removed: single-user mode is back (no credentials;"
+                    + " every request on a loopback address acts as admin ''local'')");
         }
     }
 

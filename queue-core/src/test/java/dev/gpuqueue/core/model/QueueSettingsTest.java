@@ -65,10 +65,10 @@ class QueueSettingsTest {
         assertThatCode(() -> bound.highest().apply(QueueSettings.DEFAULTS.toBuilder()).build()).doesNotThrowAnyException();
         assertThatThrownBy(() -> bound.tooLow().apply(base).build())
                 .isInstanceOfSatisfying(LimitOutOfRangeException.class, e -> assertThat(e.field()).isEqualTo(bound.field()))
-                .hasMessageStartingWith(bound.field() + " must be between");
+                .hasMessageStartingWith(bound.field() + " must be a whole number between");
         assertThatThrownBy(() -> bound.tooHigh().apply(QueueSettings.DEFAULTS.toBuilder()).build())
                 .isInstanceOf(LimitOutOfRangeException.class)
-                .hasMessageStartingWith(bound.field() + " must be between");
+                .hasMessageStartingWith(bound.field() + " must be a whole number between");
     }
 
     @Test
@@ -79,7 +79,7 @@ class QueueSettingsTest {
         assertThat(unlimited.approvalCostThreshold()).isNull();
 
         assertThatThrownBy(() -> QueueSettings.DEFAULTS.toBuilder().localGpuMaxConcurrent(0).build())
-                .hasMessage("local_gpu_max_concurrent must be >= 1, or null for unlimited (got 0)");
+                .hasMessage("local_gpu_max_concurrent must be a whole number >= 1, or null for unlimited (got 0)");
         assertThatThrownBy(() -> QueueSettings.DEFAULTS.toBuilder().approvalCostThreshold(-0.5).build())
                 .hasMessage("approval_cost_threshold must be a finite number >= 0, or null for off (got -0.5)");
         assertThat(QueueSettings.DEFAULTS.toBuilder().localGpuMaxConcurrent(64).approvalCostThreshold(0.0).build()

@@ -20,6 +20,8 @@ import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.port.AttemptOutcome;
 import dev.gpuqueue.core.testing.QueueHarness;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -155,7 +157,7 @@ class LifecycleTest {
         QueueSettings before = h.service().settings();
 
         assertThatThrownBy(() -> h.settings(Map.of("max_concurrent", 50, "user_max_concurrent", 0)))
-                .hasMessage("user_max_concurrent must be between 1 and 20 (got 0)");
+                .hasMessage("user_max_concurrent must be a whole number between 1 and 20 (got 0)");
         assertThatThrownBy(() -> h.settings(Map.of("max_concurrent", 7, "colour", "blue")))
                 .hasMessageStartingWith("unknown setting [colour]; allowed: max_concurrent, user_max_concurrent");
         Map<String, Object> nullMax = new HashMap<>();
@@ -164,7 +166,14 @@ class LifecycleTest {
         assertThatThrownBy(() -> h.settings(Map.of("enable_fair_share", "yes")))
                 .hasMessage("enable_fair_share must be true or false (got \"yes\")");
         assertThatThrownBy(() -> h.settings(Map.of("max_concurrent", 2.5)))
-                .hasMessage("max_concurrent must be a whole number (got 2.5)");
+                .hasMessage("max_concurrent must be a whole number between 1 and 100 (got 2.5)");
+
+        assertThatThrownBy(() -> h.settings(Map.of("user_max_concurrent", new BigInteger("18446744073709551619"))))
+                .hasMessage("user_max_concurrent must be a whole number between 1 and 20 (got 18446744073709551619)");
+        assertThatThrownBy(() -> h.settings(Map.of("max_concurrent", new BigInteger("18446744073709551616"))))
+                .hasMessage("max_concurrent must be a whole number between 1 and 100 (got 18446744073709551616)");
+        assertThatThrownBy(() -> h.settings(Map.of("approval_cost_threshold", new BigDecimal("1e400"))))
+                .hasMessage("approval_cost_threshold must be a finite number >= 0, or null for off (got 1E+400)");
 
         assertThat(h.service().settings()).isEqualTo(before);
     }

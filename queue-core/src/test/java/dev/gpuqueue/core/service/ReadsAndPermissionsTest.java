@@ -23,6 +23,7 @@ import dev.gpuqueue.core.model.QueueStats;
 import dev.gpuqueue.core.model.UserQueueStatus;
 import dev.gpuqueue.core.testing.QueueHarness;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -158,14 +159,40 @@ class ReadsAndPermissionsTest {
         h.submit(BOB, SubmitRequest.builder("train").requiresApproval(true));
         h.submit(CAROL, "train");
 
-        UserQueueStatus bob = h.service().me(BOB);
+        UserQueueStatus bob = h.service().me(BOB, 50, 0);
 
         assertThat(bob.pendingCount()).isEqualTo(2);
         assertThat(bob.runningCount()).isZero();
         assertThat(bob.blockedCount()).isEqualTo(1);
         assertThat(bob.bestPosition()).isEqualTo(1);
         assertThat(ids(bob.pendingJobs())).containsExactly(b1, b2);
-        assertThat(h.service().me(VICTOR).bestPosition()).isNull();
+        assertThat(h.service().me(VICTOR, 50, 0).bestPosition()).isNull();
+    }
+
+    @Test
+    void meIsPagedInDispatchOrderWhileItsCountsAndBestPositionStayTotals() {
+        h.submit(ADMIN, "train");
+        List<JobId> bobs = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            bobs.add(h.submit(BOB, "train").jobId());
+            h.clock.advance(Duration.ofSeconds(1));
+        }
+        h.service().setPriority(ADMIN, bobs.get(5), 45);
+
+        UserQueueStatus first = h.service().me(BOB, 3, 0);
+        UserQueueStatus second = h.service().me(BOB, 3, 3);
+        UserQueueStatus last = h.service().me(BOB, 3, 6);
+
+        assertThat(ids(first.pendingJobs())).containsExactly(bobs.get(5), bobs.get(0), bobs.get(1));
+        assertThat(ids(second.pendingJobs())).containsExactly(bobs.get(2), bobs.get(3), bobs.get(4));
+        assertThat(ids(last.pendingJobs())).containsExactly(bobs.get(6));
+        assertThat(first.pendingJobs()).extracting(QueueEntry::position).containsExactly(1, 2, 3);
+        assertThat(second.pendingJobs()).extracting(QueueEntry::position).containsExactly(4, 5, 6);
+        for (UserQueueStatus page : List.of(first, second, last)) {
+            assertThat(page.pendingCount()).isEqualTo(7);
+            assertThat(page.bestPosition()).isEqualTo(1);
+        }
+        assertThatThrownBy(() -> h.service().me(BOB, 201, 0)).isInstanceOf(LimitOutOfRangeException.class);
     }
 
     @Test

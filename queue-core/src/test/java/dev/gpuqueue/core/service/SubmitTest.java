@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpuqueue.core.error.ConfigNotFoundException;
+import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.Job;
@@ -16,6 +17,7 @@ import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.JobType;
 import dev.gpuqueue.core.service.SubmitResult.Outcome;
 import dev.gpuqueue.core.testing.QueueHarness;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -189,5 +191,31 @@ class SubmitTest {
         assertThat(h.cloud.wasDispatched(result.jobId())).isTrue();
         assertThatThrownBy(() -> h.submit(ALICE, SubmitRequest.builder("train").provider("lambda")))
                 .isInstanceOf(ValidationException.class).hasMessage("unknown provider 'lambda'; registered: [replicate]");
+    }
+
+    @Test
+    void aSubmitPastUserMaxPendingIsRefusedAndStoresNothing() {
+        h.settings(Map.of("user_max_pending", 2));
+        h.submit(ALICE, "train");
+        h.submit(ALICE, "train");
+        h.submit(ALICE, SubmitRequest.builder("train").requiresApproval(true));
+        long before = h.jobCount();
+
+        assertThatThrownBy(() -> h.submit(ALICE, "train")).isInstanceOf(ConflictException.class)
+                .hasMessage("user alice already has 2 waiting jobs (pending or blocked), the user_max_pending limit of 2;"
+                        + " wait for some to start, or cancel some, then submit again");
+        assertThatThrownBy(() -> h.submit(ALICE, SubmitRequest.builder("train").dryRun(true)))
+                .isInstanceOf(ConflictException.class);
+        assertThat(h.jobCount()).isEqualTo(before);
+        assertThat(h.submit(BOB, "train").status()).as("other users are not limited").isEqualTo(Outcome.QUEUED);
+
+        h.settings(nullSetting("user_max_pending"));
+        assertThat(h.submit(ALICE, "train").status()).isEqualTo(Outcome.QUEUED);
+    }
+
+    private static Map<String, Object> nullSetting(String name) {
+        Map<String, Object> change = new HashMap<>();
+        change.put(name, null);
+        return change;
     }
 }

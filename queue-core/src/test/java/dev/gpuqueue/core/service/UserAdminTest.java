@@ -3,11 +3,20 @@ package dev.gpuqueue.core.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gpuqueue.core.error.ConfirmationRequiredException;
+import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.NotFoundException;
 import dev.gpuqueue.core.error.PermissionDeniedException;
 import dev.gpuqueue.core.memory.InMemoryUserDirectory;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Level;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class UserAdminTest {
@@ -37,9 +46,10 @@ class UserAdminTest {
         assertThat(admin.authenticate(bob.token())).isEmpty();
         assertThat(admin.authenticate(fresh)).isPresent();
 
-        admin.remove(Caller.LOCAL_ADMIN, bob.user().id());
+        admin.remove(Caller.LOCAL_ADMIN, bob.user().id(), true);
         assertThat(admin.authenticate(fresh)).isEmpty();
-        assertThatThrownBy(() -> admin.remove(Caller.LOCAL_ADMIN, bob.user().id())).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> admin.remove(Caller.LOCAL_ADMIN, bob.user().id(), true))
+                .isInstanceOf(NotFoundException.class);
     }
 
     @Test
@@ -50,5 +60,71 @@ class UserAdminTest {
         assertThatThrownBy(() -> admin.list(lead)).isInstanceOf(PermissionDeniedException.class);
         assertThatThrownBy(() -> admin.rotate(lead, 1)).isInstanceOf(PermissionDeniedException.class);
         assertThat(admin.list(Caller.LOCAL_ADMIN)).hasSize(1);
+    }
+
+    @Test
+    void theLastAdminStaysWhileOtherUsersExist() {
+        UserAdmin.CreatedUser ada = admin.create(Caller.LOCAL_ADMIN, "ada", Level.ADMIN, null);
+        admin.create(Caller.LOCAL_ADMIN, "rob", Level.RESEARCHER, null);
+        Caller adaCaller = ada.user().asCaller();
+
+        assertThatThrownBy(() -> admin.remove(adaCaller, ada.user().id(), true))
+                .isInstanceOf(ConflictException.class)
+                .hasMessageContaining("ada is the last admin and 1 other user(s) exist");
+        assertThat(admin.list(adaCaller)).extracting(u -> u.name()).containsExactly("ada", "rob");
+
+        UserAdmin.CreatedUser eve = admin.create(adaCaller, "eve", Level.ADMIN, null);
+        admin.remove(adaCaller, ada.user().id(), false);
+        assertThat(admin.list(eve.user().asCaller())).extracting(u -> u.name()).containsExactly("rob", "eve");
+    }
+
+    @Test
+    void removingTheVeryLastUserNeedsConfirmationAndBringsBackSingleUserMode() {
+        UserAdmin.CreatedUser ada = admin.create(Caller.LOCAL_ADMIN, "ada", Level.ADMIN, null);
+
+        assertThatThrownBy(() -> admin.remove(ada.user().asCaller(), ada.user().id(), false))
+                .isInstanceOf(ConfirmationRequiredException.class)
+                .hasMessageContaining("ada is the last user");
+        assertThat(admin.singleUserMode()).isFalse();
+        assertThat(admin.authenticate(ada.token())).isPresent();
+
+        admin.remove(ada.user().asCaller(), ada.user().id(), true);
+        assertThat(admin.singleUserMode()).isTrue();
+    }
+
+    @Test
+    void twoAdminsRemovingEachOtherAtOnceLeaveOneAdmin() throws Exception {
+        for (int round = 0; round < 50; round++) {
+            UserAdmin users = new UserAdmin(new InMemoryUserDirectory());
+            UserAdmin.CreatedUser a = users.create(Caller.LOCAL_ADMIN, "a", Level.ADMIN, null);
+            UserAdmin.CreatedUser b = users.create(Caller.LOCAL_ADMIN, "b", Level.ADMIN, null);
+            users.create(Caller.LOCAL_ADMIN, "c", Level.VIEWER, null);
+            CountDownLatch go = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            Future<?> first = pool.submit(() -> awaitThen(go, () -> users.remove(a.user().asCaller(), b.user().id(), false)));
+            Future<?> second = pool.submit(() -> awaitThen(go, () -> users.remove(b.user().asCaller(), a.user().id(), false)));
+            go.countDown();
+            int refused = 0;
+            for (Future<?> f : List.of(first, second)) {
+                try {
+                    f.get(10, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(ConflictException.class);
+                    refused++;
+                }
+            }
+            pool.shutdown();
+            assertThat(refused).isEqualTo(1);
+            assertThat(users.list(Caller.LOCAL_ADMIN)).filteredOn(u -> u.level() == Level.ADMIN).hasSize(1);
+        }
+    }
+
+    private static void awaitThen(CountDownLatch go, Runnable action) {
+        try {
+            go.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        action.run();
     }
 }

@@ -341,6 +341,35 @@ public abstract class JobStoreContract {
     }
 
     @Test
+    void oneUsersPendingJobsComeInDispatchOrderPageByPage() {
+        QueueSettings settings = QueueSettings.DEFAULTS.toBuilder()
+                .starvationThresholdMinutes(30).starvationBoost(7).starvationMaxBoost(20).build();
+        Instant now = T0.plus(Duration.ofHours(6));
+        Random random = new Random(5);
+        for (int i = 0; i < 120; i++) {
+            Instant queued = T0.plusSeconds(random.nextInt(6 * 3600));
+            TestJobs.Draft draft = job().user(random.nextBoolean() ? TestJobs.ALICE : TestJobs.BOB)
+                    .level(Level.values()[random.nextInt(4)]).queuedAt(queued).agingSince(queued);
+            if (random.nextInt(4) == 0) {
+                draft.override(random.nextInt(51));
+            }
+            insert(draft.build());
+        }
+        insert(job().user(TestJobs.ALICE).blocked().build());
+        List<Job> expected = DispatchOrder.rank(jobs(r -> r.withStatus(JobStatus.PENDING)), settings, now).stream()
+                .map(QueueEntry::job).filter(j -> j.userId() == TestJobs.ALICE.userId()).toList();
+
+        List<Job> paged = new ArrayList<>();
+        for (int offset = 0; offset < expected.size() + 10; offset += 10) {
+            int from = offset;
+            paged.addAll(jobs(r -> r.pendingOfUserInDispatchOrder(TestJobs.ALICE.userId(), settings, now, 10, from)));
+        }
+
+        assertThat(paged).extracting(Job::id).containsExactlyElementsOf(expected.stream().map(Job::id).toList());
+        assertThat(jobs(r -> r.pendingOfUserInDispatchOrder(99, settings, now, 10, 0))).isEmpty();
+    }
+
+    @Test
     void pendingJobsForLocalGpusExcludeWorkerAndCloudJobs() {
         insert(job().build());
         insert(job().target(Target.LOCAL).build());

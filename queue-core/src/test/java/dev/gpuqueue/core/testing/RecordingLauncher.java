@@ -82,10 +82,12 @@ public final class RecordingLauncher implements JobLauncher {
         }
     }
 
+    /** Alive while launched (or adopted) and not finished, or when marked alive after a "restart". */
     @Override
     public boolean isAlive(Job job) {
+        Attempt live = this.live.get(job.id());
         Integer attempt = aliveAttempts.get(job.id());
-        return attempt != null && attempt == job.attempt();
+        return live != null && live.attempt() == job.attempt() || attempt != null && attempt == job.attempt();
     }
 
     @Override

@@ -9,6 +9,8 @@ import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.model.Level;
 import dev.gpuqueue.core.port.User;
 import dev.gpuqueue.core.port.UserDirectory;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -74,11 +76,27 @@ public abstract class UserDirectoryContract {
     void aRemovedUserIsGoneWithTheirToken() {
         User alice = users.add("alice", Level.RESEARCHER, null, "hash-a");
 
-        assertThat(users.remove(alice.id())).isTrue();
-        assertThat(users.remove(alice.id())).isFalse();
+        assertThat(users.remove(alice.id(), (user, remaining) -> {})).isTrue();
+        assertThat(users.remove(alice.id(), (user, remaining) -> {})).isFalse();
         assertThat(users.find(alice.id())).isEmpty();
         assertThat(users.findByTokenHash("hash-a")).isEmpty();
         assertThat(users.count()).isZero();
         assertThat(users.add("carol", Level.VIEWER, null, "h").id()).isGreaterThan(alice.id());
+    }
+
+    @Test
+    void aRemovalCheckSeesTheUserAndWhoRemainsAndItsRefusalRemovesNothing() {
+        User alice = users.add("alice", Level.ADMIN, null, "hash-a");
+        User bob = users.add("bob", Level.VIEWER, null, "hash-b");
+        List<String> seen = new ArrayList<>();
+
+        assertThatThrownBy(() -> users.remove(alice.id(), (user, remaining) -> {
+            seen.add(user.name() + " leaving " + remaining.stream().map(User::name).toList());
+            throw new ConflictException("refused");
+        })).isInstanceOf(ConflictException.class);
+
+        assertThat(seen).containsExactly("alice leaving [bob]");
+        assertThat(users.list()).containsExactly(alice, bob);
+        assertThat(users.findByTokenHash("hash-a")).contains(alice);
     }
 }

@@ -8,11 +8,10 @@ import dev.gpuqueue.core.service.UserAdmin;
 import dev.gpuqueue.core.service.Scheduler;
 import java.time.Clock;
 import java.util.Objects;
-import java.util.function.BooleanSupplier;
 
 /**
  * What the HTTP API needs: the queue's facade and scheduler, the GPUs, the host, the job logs, the
- * users, a database health probe, who is calling, and the clock. Immutable.
+ * users, who is calling, and the clock. Immutable.
  */
 public record ApiDependencies(
         QueueService service,
@@ -21,7 +20,6 @@ public record ApiDependencies(
         HostStatus host,
         JobLogs logs,
         UserAdmin users,
-        BooleanSupplier databaseHealthy,
         CallerResolver callers,
         Clock clock) {
 
@@ -32,7 +30,6 @@ public record ApiDependencies(
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(logs, "logs");
         Objects.requireNonNull(users, "users");
-        Objects.requireNonNull(databaseHealthy, "databaseHealthy");
         Objects.requireNonNull(callers, "callers");
         Objects.requireNonNull(clock, "clock");
     }

@@ -80,7 +80,7 @@ final class ApiErrors {
         ctx.status(status).json(new ApiError(code, detail));
     }
 
-    private static String code(int status) {
+    static String code(int status) {
         return switch (status) {
             case 400 -> "bad_request";
             case 401 -> "unauthorized";
@@ -88,7 +88,9 @@ final class ApiErrors {
             case 404 -> "not_found";
             case 405 -> "method_not_allowed";
             case 409 -> "conflict";
+            case 408 -> "request_timeout";
             case 413 -> "payload_too_large";
+            case 415 -> "unsupported_media_type";
             case 503 -> "service_unavailable";
             default -> status >= 500 ? "internal_error" : "bad_request";
         };

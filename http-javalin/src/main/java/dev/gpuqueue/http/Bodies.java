@@ -7,14 +7,17 @@ import io.javalin.http.ContentTooLargeResponse;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** Reads JSON request bodies with the API's mapper, refusing empty, oversized and malformed ones. */
+/** Reads JSON request bodies with the API's mapper, refusing empty, oversized, slow and malformed ones. */
 final class Bodies {
     private final ObjectMapper mapper;
+    private final BodyReads reads;
 
-    Bodies(ObjectMapper mapper) {
+    Bodies(ObjectMapper mapper, BodyReads reads) {
         this.mapper = mapper;
+        this.reads = reads;
     }
 
     <T> T read(Context ctx, Class<T> type) {
@@ -49,19 +52,23 @@ final class Bodies {
     /** Beyond this, an oversized body is not read to its end; the connection is simply closed. */
     private static final long MAX_DRAIN_BYTES = 16L << 20;
 
-    private static String text(Context ctx) {
-        if (ctx.contentLength() > HttpApi.MAX_BODY_BYTES) {
-            drain(ctx);
-            throw new ContentTooLargeResponse();
-        }
-        String body = ctx.body();
-        if (body.length() > HttpApi.MAX_BODY_BYTES) {
-            throw new ContentTooLargeResponse();
-        }
-        if (body.isBlank()) {
+    /**
+     * The body as text, read under the bound on concurrent body reads and within
+     * {@link BodyReads#DEADLINE}; empty, oversized and aborted bodies are refused.
+     */
+    private String text(Context ctx) {
+        byte[] body = reads.read(ctx, () -> {
+            if (ctx.contentLength() > HttpApi.MAX_BODY_BYTES) {
+                drain(ctx);
+                throw new ContentTooLargeResponse();
+            }
+            return BodyReads.readAll(ctx.req().getInputStream(), HttpApi.MAX_BODY_BYTES);
+        });
+        String text = new String(body, StandardCharsets.UTF_8);
+        if (text.isBlank()) {
             throw new ValidationException("a JSON body is required");
         }
-        return body;
+        return text;
     }
 
     /**

@@ -157,5 +157,5 @@ final class Dtos {
     record SystemStatusDto(double timestamp, @JsonProperty("load_avg_5min") Double loadAvg5min, Double memoryPercent, List<GpuDto> gpus,
             InventoryDto gpuInventory, AllocationDto gpuAllocation) {}
 
-    record HealthDto(String status, String database, String scheduler) {}
+    record HealthDto(String status, String database, String scheduler, List<String> problems) {}
 }

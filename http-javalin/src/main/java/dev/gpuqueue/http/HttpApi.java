@@ -27,7 +27,7 @@ public final class HttpApi {
 
     /** Every route of the API, in documentation order. */
     public static List<Route> routes(ApiDependencies deps, ObjectMapper mapper) {
-        Bodies bodies = new Bodies(mapper);
+        Bodies bodies = new Bodies(mapper, new BodyReads());
         QueueHandlers queue = new QueueHandlers(deps, bodies);
         JobHandlers jobs = new JobHandlers(deps);
         SystemHandlers system = new SystemHandlers(deps);
@@ -87,16 +87,36 @@ public final class HttpApi {
         }
     }
 
-    /** The app with every route; start it with {@link #start}. */
+    /** The app with every route, answering to loopback names only; start it with {@link #start}. */
     public static Javalin create(ApiDependencies deps) {
+        return create(deps, HttpOptions.loopback());
+    }
+
+    /**
+     * The app with every route, the request guard of SPEC §14 (Host, Origin, JSON bodies), CORS only
+     * for the allowed origins, bounded body reads, and JSON errors even for requests the web server
+     * refuses itself; start it with {@link #start}.
+     */
+    public static Javalin create(ApiDependencies deps, HttpOptions options) {
         ObjectMapper mapper = ApiJson.mapper();
         List<Route> routes = routes(deps, mapper);
+        RequestGuard guard = new RequestGuard(options);
         return Javalin.create(config -> {
             config.jsonMapper(new JavalinJackson(mapper, false));
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_BODY_BYTES;
             config.http.prefer405over404 = true;
+            config.jetty.modifyHttpConfiguration(http -> http.setIdleTimeout(BodyReads.IDLE_TIMEOUT.toMillis()));
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler(mapper)));
+            if (!options.corsOrigins().isEmpty()) {
+                config.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
+                    options.corsOrigins().forEach(rule::allowHost);
+                    rule.exposeHeader("X-Log-Offset");
+                    rule.exposeHeader("X-Log-Size");
+                }));
+            }
             ApiErrors.register(config);
+            config.routes.before(guard::check);
             for (Route route : routes) {
                 config.routes.addHttpHandler(route.method(), route.path(), route.handler());
             }

@@ -8,7 +8,7 @@ import dev.gpuqueue.core.service.JobsQuery;
 import dev.gpuqueue.core.service.QueueQuery;
 import dev.gpuqueue.core.service.QueueService;
 import io.javalin.http.Context;
-import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /** The {@code /api/jobs} handlers. */
 final class JobHandlers {
@@ -51,8 +51,9 @@ final class JobHandlers {
     }
 
     /**
-     * The job's output as text: from byte {@code offset} (so a client can follow by asking again from
-     * {@code X-Log-Offset}), or its last {@code tail} lines.
+     * The job's output, byte for byte as the job wrote it (a multi-byte character cut by the chunk
+     * limit is completed by the next request): from byte {@code offset} (so a client can follow by
+     * asking again from {@code X-Log-Offset}), or its last {@code tail} lines.
      */
     void logs(Context ctx) {
         JobId id = Params.jobId(ctx);
@@ -60,28 +61,47 @@ final class JobHandlers {
         long offset = Params.longParam(ctx, "offset", 0, 0, Long.MAX_VALUE);
         int tail = Params.intParam(ctx, "tail", 0, 1, MAX_TAIL_LINES);
         JobLogs.LogChunk chunk;
-        String text;
+        byte[] bytes;
         if (tail > 0) {
             long size = logs.read(id, 0, 0).size();
-            chunk = logs.read(id, Math.max(0, size - MAX_LOG_BYTES), MAX_LOG_BYTES);
-            text = lastLines(new String(chunk.data(), StandardCharsets.UTF_8), tail);
+            long from = Math.max(0, size - MAX_LOG_BYTES);
+            chunk = logs.read(id, from, MAX_LOG_BYTES);
+            bytes = lastLines(chunk.data(), tail, from > 0);
         } else {
             chunk = logs.read(id, offset, MAX_LOG_BYTES);
-            text = new String(chunk.data(), StandardCharsets.UTF_8);
+            bytes = chunk.data();
         }
         ctx.header("X-Log-Offset", String.valueOf(chunk.nextOffset()));
         ctx.header("X-Log-Size", String.valueOf(chunk.size()));
-        ctx.contentType("text/plain; charset=utf-8").result(text);
+        ctx.contentType("text/plain; charset=utf-8").result(bytes);
     }
 
-    static String lastLines(String text, int lines) {
-        int end = text.endsWith("\n") ? text.length() - 1 : text.length();
+    /**
+     * The last {@code lines} lines of {@code data}; when {@code data} starts mid-file and holds fewer
+     * lines, its first, partial line is dropped.
+     */
+    static byte[] lastLines(byte[] data, int lines, boolean startsMidFile) {
+        int end = data.length > 0 && data[data.length - 1] == '\n' ? data.length - 1 : data.length;
         int start = end;
-        for (int found = 0; start > 0; start--) {
-            if (text.charAt(start - 1) == '\n' && ++found == lines) {
+        int found = 0;
+        for (; start > 0; start--) {
+            if (data[start - 1] == '\n' && ++found == lines) {
                 break;
             }
         }
-        return text.substring(start);
+        if (start == 0 && startsMidFile) {
+            int firstNewline = indexOf(data, (byte) '\n');
+            start = firstNewline < 0 ? data.length : firstNewline + 1;
+        }
+        return Arrays.copyOfRange(data, start, data.length);
+    }
+
+    private static int indexOf(byte[] data, byte value) {
+        for (int i = 0; i < data.length; i++) {
+            if (data[i] == value) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

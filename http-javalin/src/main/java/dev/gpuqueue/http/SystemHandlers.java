@@ -5,6 +5,7 @@ import dev.gpuqueue.core.model.GpuDevice;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.port.GpuInventory;
 import dev.gpuqueue.core.port.HostStatus;
+import dev.gpuqueue.core.port.StoreHealth;
 import dev.gpuqueue.core.service.QueueService;
 import dev.gpuqueue.core.service.Scheduler;
 import io.javalin.http.Context;
@@ -14,7 +15,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 /** {@code /api/system/status} and {@code /api/health}. */
 final class SystemHandlers {
@@ -24,7 +24,6 @@ final class SystemHandlers {
     private final Scheduler scheduler;
     private final GpuInventory gpus;
     private final HostStatus host;
-    private final BooleanSupplier databaseHealthy;
     private final CallerResolver callers;
     private final Clock clock;
 
@@ -33,7 +32,6 @@ final class SystemHandlers {
         this.scheduler = deps.scheduler();
         this.gpus = deps.gpus();
         this.host = deps.host();
-        this.databaseHealthy = deps.databaseHealthy();
         this.callers = deps.callers();
         this.clock = deps.clock();
     }
@@ -71,13 +69,28 @@ final class SystemHandlers {
         return new Dtos.AllocationDto(allocated, available, runningLocalJobs, rows);
     }
 
-    /** 200 when the database answers and the scheduler loop ticks; 503 otherwise. */
+    /**
+     * 200 when the database can be written and the scheduler loop ticks; 503 otherwise, with each
+     * problem in words (a failed last write says when and why). Answers at once: it waits for no
+     * database connection or lock.
+     */
     void health(Context ctx) {
-        boolean database = databaseHealthy.getAsBoolean();
+        StoreHealth database = service.storeHealth();
         String schedulerState = schedulerState();
-        boolean ok = database && !schedulerState.equals("stalled");
-        ctx.status(ok ? 200 : 503).json(new Dtos.HealthDto(ok ? "ok" : "degraded", database ? "ok" : "unavailable",
-                schedulerState));
+        List<String> problems = new ArrayList<>();
+        if (!database.ok()) {
+            problems.add((database.since() == null ? "" : "since " + database.since() + ": ") + database.problem());
+        }
+        int unstored = scheduler.unstoredAttemptEnds();
+        if (unstored > 0) {
+            problems.add(unstored + " job end(s) wait to be stored; they are retried until the database can be written");
+        }
+        if (schedulerState.equals("stalled")) {
+            problems.add("the scheduler loop has not completed a pass since " + scheduler.lastTick());
+        }
+        boolean ok = problems.isEmpty();
+        ctx.status(ok ? 200 : 503).json(new Dtos.HealthDto(ok ? "ok" : "degraded", database.ok() ? "ok" : "failing",
+                schedulerState, problems));
     }
 
     private String schedulerState() {

@@ -15,6 +15,7 @@ import dev.gpuqueue.core.service.UserAdmin;
 import io.javalin.Javalin;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +50,26 @@ class AuthTest extends AuthTestBase {
         assertThat(as("admin", "DELETE", "/api/admin/users/" + ids.get("other"), null).status()).isEqualTo(204);
         assertThat(as("other", "GET", "/api/queue/me", null).status()).isEqualTo(401);
         assertThat(as("admin", "DELETE", "/api/admin/users/" + ids.get("other"), null).status()).isEqualTo(404);
+    }
+
+    @Test
+    void theLastAdminCannotBeRemovedWhileOthersExistAndTheLastUserNeedsConfirmation() {
+        Answer lastAdmin = as("admin", "DELETE", "/api/admin/users/" + ids.get("admin"), null);
+        assertThat(lastAdmin.status()).isEqualTo(409);
+        assertThat(lastAdmin.json().get("detail").asText()).contains("ada is the last admin and 4 other user(s) exist");
+
+        for (String role : List.of("lead", "owner", "other", "viewer")) {
+            assertThat(as("admin", "DELETE", "/api/admin/users/" + ids.get(role), null).status()).isEqualTo(204);
+        }
+        Answer unconfirmed = as("admin", "DELETE", "/api/admin/users/" + ids.get("admin"), null);
+        assertThat(unconfirmed.status()).isEqualTo(409);
+        assertThat(unconfirmed.json().get("detail").asText()).contains("ada is the last user").contains("confirm=true");
+        assertThat(as("admin", "GET", "/api/admin/users", null).status()).as("auth still on").isEqualTo(200);
+        assertThat(as("none", "GET", "/api/queue", null).status()).isEqualTo(401);
+
+        assertThat(as("admin", "DELETE", "/api/admin/users/" + ids.get("admin") + "?confirm=true", null).status())
+                .isEqualTo(204);
+        assertThat(as("none", "GET", "/api/queue", null).status()).as("single-user mode is back").isEqualTo(200);
     }
 
     @Test
@@ -108,13 +129,14 @@ class AuthTest extends AuthTestBase {
     void withoutUsersEveryRequestOnLoopbackIsTheLocalAdminUntilTheFirstUserIsAdded() {
         UserAdmin empty = new UserAdmin(new InMemoryUserDirectory());
         Javalin single = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.gpus, HostStatus.unknown(),
-                JobLogs.none(), empty, () -> true, new TokenAuth(empty, true), h.clock));
+                JobLogs.none(), empty, new TokenAuth(empty, true), h.clock));
         HttpApi.start(single, "127.0.0.1", 0, empty);
         String url = "http://127.0.0.1:" + single.port();
         try {
             assertThat(send(HttpRequest.newBuilder(URI.create(url + "/api/queue/process")).POST(HttpRequest.BodyPublishers.noBody()))
                     .status()).isEqualTo(200);
             Answer first = send(HttpRequest.newBuilder(URI.create(url + "/api/admin/users"))
+                    .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"root\", \"level\": \"admin\"}")));
             assertThat(first.status()).isEqualTo(201);
 
@@ -130,7 +152,7 @@ class AuthTest extends AuthTestBase {
     void theServerRefusesToListenBeyondLoopbackWithoutUsers() {
         UserAdmin empty = new UserAdmin(new InMemoryUserDirectory());
         Javalin open = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.gpus, HostStatus.unknown(),
-                JobLogs.none(), empty, () -> true, new TokenAuth(empty, false), h.clock));
+                JobLogs.none(), empty, new TokenAuth(empty, false), h.clock));
 
         assertThatThrownBy(() -> HttpApi.start(open, "0.0.0.0", 0, empty))
                 .isInstanceOf(ValidationException.class)

@@ -31,7 +31,7 @@ abstract class AuthTestBase extends ApiTestBase {
         addUser("other", "rob", Level.RESEARCHER, "beta");
         addUser("viewer", "vic", Level.VIEWER, null);
         app = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.gpus, HostStatus.unknown(), JobLogs.none(),
-                users, () -> true, new TokenAuth(users, true), h.clock));
+                users, new TokenAuth(users, true), h.clock));
         app.start("127.0.0.1", 0);
         base = "http://127.0.0.1:" + app.port();
     }
@@ -46,6 +46,9 @@ abstract class AuthTestBase extends ApiTestBase {
     protected Answer as(String role, String method, String path, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
         if (role.equals("bad")) {
             request.header("Authorization", "Bearer gq_not-a-real-token");
         } else if (!role.equals("none")) {

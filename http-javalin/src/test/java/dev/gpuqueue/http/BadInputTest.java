@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Bad input of every kind against every route with a body or parameters: each answer is a 4xx
@@ -64,6 +65,16 @@ class BadInputTest extends ApiTestBase {
                 Arguments.of("POST", "/api/queue/concurrency", "{\"max_concurrent\": 0}", 400, "max_concurrent must be a whole number between 1 and 100"),
                 Arguments.of("POST", "/api/queue/concurrency", "{\"max_concurrent\": 99999999999999999999999}", 400, "max_concurrent"),
                 Arguments.of("POST", "/api/queue/concurrency", "{\"max_concurrent\": 1e300}", 400, "max_concurrent"),
+                Arguments.of("POST", "/api/queue/concurrency", "{\"user_max_concurrent\": 18446744073709551619}", 400,
+                        "user_max_concurrent must be a whole number between 1 and 20 (got 18446744073709551619)"),
+                Arguments.of("POST", "/api/queue/concurrency", "{\"user_max_concurrent\": 18446744073709551616}", 400,
+                        "(got 18446744073709551616)"),
+                Arguments.of("POST", "/api/queue/concurrency", "{\"user_max_concurrent\": -18446744073709551616}", 400,
+                        "(got -18446744073709551616)"),
+                Arguments.of("POST", "/api/queue/concurrency", "{\"max_concurrent\": 5, \"max_concurrent\": 6}", 400,
+                        "Duplicate field 'max_concurrent'"),
+                Arguments.of("POST", "/api/queue/concurrency", "{\"user_max_pending\": 0}", 400,
+                        "user_max_pending must be a whole number between 1 and 100000, or null for unlimited (got 0)"),
                 Arguments.of("POST", "/api/queue/concurrency", "{\"max_concurrent\": null}", 400, "cannot be null"),
                 Arguments.of("POST", "/api/queue/concurrency", "{\"enable_fair_share\": \"true\"}", 400, "true or false"),
                 Arguments.of("POST", "/api/queue/concurrency", "{\"starvation_boost\": -1}", 400, "starvation_boost"),
@@ -79,6 +90,12 @@ class BadInputTest extends ApiTestBase {
                 Arguments.of("POST", "/api/queue/{pending}/priority", "{\"priority\": \"high\"}", 400, "whole number"),
                 Arguments.of("POST", "/api/queue/{pending}/priority", "{\"priority\": 9999999999999}", 400, "whole number"),
                 Arguments.of("POST", "/api/queue/{pending}/priority", "{\"priority\": 5, \"x\": 1}", 400, "unknown field 'x'"),
+                Arguments.of("POST", "/api/queue/{pending}/priority", "{\"priority\": 18446744073709551616}", 400,
+                        "(got 18446744073709551616)"),
+                Arguments.of("POST", "/api/queue/{pending}/priority", "{\"priority\": 1, \"priority\": 2}", 400,
+                        "Duplicate field 'priority'"),
+                Arguments.of("POST", "/api/queue/submit", "{\"config_name\": \"train\", \"config_name\": \"big\"}", 400,
+                        "Duplicate field 'config_name'"),
                 Arguments.of("POST", "/api/queue/{running}/priority", "{\"priority\": 40}", 409, "only while pending or blocked"),
                 Arguments.of("POST", "/api/queue/nope/priority", "{\"priority\": 40}", 404, "no job with id 'nope'"),
                 // ids, states and parameters
@@ -93,6 +110,9 @@ class BadInputTest extends ApiTestBase {
                 Arguments.of("POST", "/api/queue/cleanup?days=366", "", 400, "days must be a whole number between 1 and 365"),
                 Arguments.of("POST", "/api/queue/cleanup?days=week", "", 400, "days must be a whole number"),
                 Arguments.of("POST", "/api/queue/cleanup?days=99999999999999", "", 400, "days"),
+                Arguments.of("POST", "/api/queue/cleanup?days=18446744073709551619", "", 400, "(got 18446744073709551619)"),
+                Arguments.of("GET", "/api/queue/me?limit=0", "", 400, "limit must be a whole number between 1 and 200"),
+                Arguments.of("GET", "/api/queue/me?offset=-1", "", 400, "offset must be a whole number >= 0"),
                 Arguments.of("GET", "/api/queue?status=done", "", 400, "allowed: pending (or queued), blocked, running"),
                 Arguments.of("GET", "/api/queue?limit=0", "", 400, "limit must be a whole number between 1 and 200"),
                 Arguments.of("GET", "/api/queue?limit=201", "", 400, "limit must be a whole number between 1 and 200"),
@@ -111,6 +131,17 @@ class BadInputTest extends ApiTestBase {
                 Arguments.of("GET", "/api/system/status?include_allocation=perhaps", "", 400, "include_allocation"),
                 Arguments.of("GET", "/api/no/such/route", "", 404, "no route GET /api/no/such/route"),
                 Arguments.of("DELETE", "/api/queue/stats", "", 405, "not allowed"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/api/jobs/%00", "/api/..;/queue", "/api/jobs/%2e%2e%2fetc", "/api/%E0%A4%A"})
+    void pathsTheWebServerRefusesItselfGetTheSameJsonErrorBody(String path) {
+        RawHttp.Response answer = RawHttp.send(app.port(), "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1", null);
+
+        assertThat(answer.status()).isBetween(400, 404);
+        assertThat(answer.header("Content-Type")).startsWith("application/json");
+        assertThat(answer.body()).contains("\"error\":").contains("\"detail\":").doesNotContain("<html")
+                .doesNotContain("\tat ");
     }
 
     @ParameterizedTest(name = "{0} {1} {2}")

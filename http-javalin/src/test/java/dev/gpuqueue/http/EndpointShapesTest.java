@@ -181,6 +181,6 @@ class EndpointShapesTest extends ApiTestBase {
 
         Answer health = get("/api/health");
         assertThat(health.status()).isEqualTo(200);
-        assertThat(health.json().toString()).isEqualTo("{\"status\":\"ok\",\"database\":\"ok\",\"scheduler\":\"stopped\"}");
+        assertThat(health.json().toString()).isEqualTo("{\"status\":\"ok\",\"database\":\"ok\",\"scheduler\":\"stopped\",\"problems\":[]}");
     }
 }

@@ -46,6 +46,7 @@ class OpenApiDocumentTest extends ApiTestBase {
             if (METHODS.contains(method)) {
                 String concrete = path.getKey().replace("{job_id}", "nope").replace("{user_id}", "999");
                 Answer answer = send(HttpRequest.newBuilder(URI.create(base + concrete))
+                        .header("Content-Type", "application/json")
                         .method(method.toUpperCase(Locale.ROOT), method.equals("post")
                                 ? HttpRequest.BodyPublishers.ofString("{}")
                                 : HttpRequest.BodyPublishers.noBody()));
@@ -58,6 +59,6 @@ class OpenApiDocumentTest extends ApiTestBase {
 
     private ApiDependencies dependencies() {
         return new ApiDependencies(h.service(), h.scheduler(), h.gpus, HostStatus.unknown(),
-                JobLogs.none(), new UserAdmin(new InMemoryUserDirectory()), () -> true, CallerResolver.singleUserAdmin(), h.clock);
+                JobLogs.none(), new UserAdmin(new InMemoryUserDirectory()), CallerResolver.singleUserAdmin(), h.clock);
     }
 }

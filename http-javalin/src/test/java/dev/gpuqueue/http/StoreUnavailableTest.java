@@ -3,14 +3,15 @@ package dev.gpuqueue.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpuqueue.core.error.StoreUnavailableException;
-import dev.gpuqueue.core.service.UserAdmin;
-import dev.gpuqueue.core.memory.InMemoryUserDirectory;
 import dev.gpuqueue.core.memory.InMemoryJobStore;
+import dev.gpuqueue.core.memory.InMemoryUserDirectory;
 import dev.gpuqueue.core.port.HostStatus;
 import dev.gpuqueue.core.port.JobLogs;
 import dev.gpuqueue.core.port.JobReader;
 import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.core.port.JobTransaction;
+import dev.gpuqueue.core.port.StoreHealth;
+import dev.gpuqueue.core.service.UserAdmin;
 import dev.gpuqueue.core.testing.FakeGpuInventory;
 import dev.gpuqueue.core.testing.MutableClock;
 import dev.gpuqueue.core.testing.QueueHarness;
@@ -45,6 +46,11 @@ class StoreUnavailableTest {
             return inner.inTransaction(work);
         }
 
+        @Override
+        public StoreHealth health() {
+            return busy.get() ? StoreHealth.failing("the database jobs.db is busy", null) : StoreHealth.OK;
+        }
+
         private void check() {
             if (busy.get()) {
                 throw new StoreUnavailableException("the database jobs.db is busy: another process held its lock for more"
@@ -59,14 +65,14 @@ class StoreUnavailableTest {
         QueueHarness h = new QueueHarness(store, FakeGpuInventory.withGpus(1), new RecordingLauncher(),
                 MutableClock.at(TestJobs.T0));
         Javalin app = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.gpus,
-                HostStatus.unknown(), JobLogs.none(), new UserAdmin(new InMemoryUserDirectory()), () -> !store.busy.get(), CallerResolver.singleUserAdmin(), h.clock));
+                HostStatus.unknown(), JobLogs.none(), new UserAdmin(new InMemoryUserDirectory()), CallerResolver.singleUserAdmin(), h.clock));
         app.start("127.0.0.1", 0);
         try {
             HttpClient client = HttpClient.newHttpClient();
             store.busy.set(true);
             HttpResponse<String> submit = client.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + app.port() + "/api/queue/submit"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"config_name\": \"train\"}")).build(),
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"config_name\": \"train\"}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             HttpResponse<String> health = client.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + app.port() + "/api/health")).build(), HttpResponse.BodyHandlers.ofString());
@@ -75,7 +81,7 @@ class StoreUnavailableTest {
             assertThat(submit.body()).isEqualTo("{\"error\":\"service_unavailable\",\"detail\":\"the database jobs.db is busy:"
                     + " another process held its lock for more than 5000 ms; retry shortly\"}");
             assertThat(health.statusCode()).isEqualTo(503);
-            assertThat(health.body()).contains("\"database\":\"unavailable\"");
+            assertThat(health.body()).contains("\"database\":\"failing\"").contains("the database jobs.db is busy");
             store.busy.set(false);
             assertThat(h.jobCount()).isZero();
         } finally {

@@ -1,7 +1,10 @@
 package dev.gpuqueue.sqlite;
 
+import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.QueueException;
 import dev.gpuqueue.core.error.StoreException;
+import dev.gpuqueue.core.error.StoreUnavailableException;
+import dev.gpuqueue.core.port.StoreHealth;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -14,11 +17,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
@@ -50,7 +56,10 @@ public final class SqliteDatabase implements AutoCloseable {
     public static final int LATEST_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
 
     private final SqliteOptions options;
+    private final DatabaseFile dbFile;
     private final Handle writer;
+    /** The last failed write (when and why), cleared by the next successful one. */
+    private final AtomicReference<StoreHealth> lastWrite = new AtomicReference<>(StoreHealth.OK);
     /** Fair, so a busy background pass cannot starve request threads of the writer. */
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private final List<Handle> allReaders = new ArrayList<>();
@@ -59,8 +68,8 @@ public final class SqliteDatabase implements AutoCloseable {
 
     private SqliteDatabase(SqliteOptions options, int targetVersion) {
         this.options = options;
-        Path file = options.file();
-        createDirectory(file);
+        this.dbFile = DatabaseFile.prepare(options.file(), options.newDatabase());
+        Path file = dbFile.path();
         int found = inspect(file, options);
         if (found > LATEST_VERSION) {
             throw new StoreException("the database " + file + " has schema version " + found
@@ -69,6 +78,7 @@ public final class SqliteDatabase implements AutoCloseable {
         }
         this.writer = open(writerConfig(options), file);
         try {
+            dbFile.remember();
             migrate(found, targetVersion);
             readers = new ArrayBlockingQueue<>(options.readConnections());
             for (int i = 0; i < options.readConnections(); i++) {
@@ -93,7 +103,7 @@ public final class SqliteDatabase implements AutoCloseable {
     }
 
     public Path file() {
-        return options.file();
+        return dbFile.path();
     }
 
     public SqliteOptions options() {
@@ -105,13 +115,24 @@ public final class SqliteDatabase implements AutoCloseable {
         return read(SqliteDatabase::currentVersion);
     }
 
-    /** Whether the database answers a trivial query now (for health checks). */
-    public boolean isHealthy() {
-        try {
-            return read(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
-        } catch (QueueException e) {
-            return false;
+    /**
+     * Whether the database can be written now, answered at once: the file at the path must still be
+     * the open one, and the last write must have succeeded (else when and why it failed).
+     */
+    public StoreHealth health() {
+        if (closed) {
+            return StoreHealth.failing("the database is closed", null);
         }
+        Optional<String> fileProblem = dbFile.problem();
+        if (fileProblem.isPresent()) {
+            return StoreHealth.failing(fileProblem.get(), null);
+        }
+        return lastWrite.get();
+    }
+
+    /** Whether {@link #health()} is ok. */
+    public boolean isHealthy() {
+        return health().ok();
     }
 
     // ---- units of work ---------------------------------------------------------------------------
@@ -123,14 +144,28 @@ public final class SqliteDatabase implements AutoCloseable {
      */
     <T> T write(Function<Handle, T> work) {
         ensureOpen();
+        Optional<String> fileProblem = dbFile.problem();
+        if (fileProblem.isPresent()) {
+            throw failed(new StoreUnavailableException(fileProblem.get(), null));
+        }
         writeLock.lock();
         try {
-            return writer.inTransaction(work::apply);
+            T result = writer.inTransaction(work::apply);
+            lastWrite.set(StoreHealth.OK);
+            return result;
         } catch (JdbiException e) {
-            throw translate(e);
+            QueueException translated = translate(e);
+            throw translated instanceof ConflictException ? translated : failed(translated);
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /** Remembers a failed write for {@link #health()}, and logs it. */
+    private QueueException failed(QueueException failure) {
+        lastWrite.set(StoreHealth.failing(failure.getMessage(), Instant.now()));
+        LOG.log(Level.WARNING, "A database write failed: {0}", failure.getMessage());
+        return failure;
     }
 
     /** Runs read-only {@code work} in one transaction on a reader connection. */
@@ -195,18 +230,6 @@ public final class SqliteDatabase implements AutoCloseable {
     }
 
     // ---- opening ---------------------------------------------------------------------------------
-
-    private static void createDirectory(Path file) {
-        Path dir = file.toAbsolutePath().getParent();
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new StoreException("cannot create the directory " + dir + " for the database: " + e, e);
-        }
-        if (Files.exists(file) && Files.isDirectory(file)) {
-            throw new StoreException(file + " is a directory, not a database file; choose another --home");
-        }
-    }
 
     /**
      * The schema version in an existing file (0 for a new or empty one), read on a read-only

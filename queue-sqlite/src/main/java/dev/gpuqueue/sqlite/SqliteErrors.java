@@ -26,17 +26,19 @@ final class SqliteErrors {
         SQLException sql = findSqlException(failure);
         int code = sql == null ? -1 : sql.getErrorCode() & 0xFF;
         String detail = sql == null ? String.valueOf(failure.getMessage()) : sql.getMessage();
+        // The file's name only: these messages reach API clients, who need not learn server paths.
+        Path name = file.getFileName();
         return switch (code) {
-            case BUSY, LOCKED -> new StoreUnavailableException("the database " + file + " is busy: another connection or"
+            case BUSY, LOCKED -> new StoreUnavailableException("the database " + name + " is busy: another connection or"
                     + " process held its lock for more than " + busyTimeoutMillis + " ms; retry shortly", failure);
-            case FULL -> new StoreUnavailableException("the disk holding " + file + " is full; free space and retry", failure);
-            case IOERR -> new StoreUnavailableException("reading or writing " + file + " failed (" + detail + ")", failure);
-            case READONLY, CANTOPEN -> new StoreException("cannot write the database " + file
+            case FULL -> new StoreUnavailableException("the disk holding " + name + " is full; free space and retry", failure);
+            case IOERR -> new StoreUnavailableException("reading or writing " + name + " failed (" + detail + ")", failure);
+            case READONLY, CANTOPEN -> new StoreException("cannot write the database " + name
                     + ": check that the file and its directory are writable (" + detail + ")", failure);
-            case NOTADB, CORRUPT -> new StoreException(file + " is not a usable SQLite database (" + detail
+            case NOTADB, CORRUPT -> new StoreException(name + " is not a usable SQLite database (" + detail
                     + "); move it away or choose another --home", failure);
             case CONSTRAINT -> new ConflictException("the change conflicts with stored data (" + detail + ")");
-            default -> new StoreException("database error on " + file + ": " + detail, failure);
+            default -> new StoreException("database error on " + name + ": " + detail, failure);
         };
     }
 

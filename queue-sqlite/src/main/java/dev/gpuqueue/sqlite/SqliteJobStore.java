@@ -17,6 +17,7 @@ import dev.gpuqueue.core.port.JobQuery;
 import dev.gpuqueue.core.port.JobReader;
 import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.core.port.JobTransaction;
+import dev.gpuqueue.core.port.StoreHealth;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,8 +39,8 @@ import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.result.ResultIterator;
-import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.StatementContext;
 
 /**
  * Jobs, their events and the queue settings in SQLite. Units of work map to database transactions:
@@ -66,6 +67,11 @@ public final class SqliteJobStore implements JobStore {
     @Override
     public <T> T inTransaction(Function<JobTransaction, T> work) {
         return unit(() -> db.write(h -> work.apply(new Tx(h))));
+    }
+
+    @Override
+    public StoreHealth health() {
+        return db.health();
     }
 
     static final String DISPATCH_INDEX = "jobs_pending_dispatch";

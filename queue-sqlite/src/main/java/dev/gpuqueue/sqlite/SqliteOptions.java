@@ -10,9 +10,10 @@ import java.util.Set;
 /**
  * How to open the database: the file, the durability setting ({@code synchronous}: FULL by
  * default, so an answered submit survives a machine crash; NORMAL trades that for speed), how long
- * to wait for a lock held elsewhere, and how many reader connections to keep. Immutable.
+ * to wait for a lock held elsewhere, how many reader connections to keep, and whether a missing
+ * database may be created anew where one existed before ({@link #withNewDatabase}). Immutable.
  */
-public record SqliteOptions(Path file, String synchronous, Duration busyTimeout, int readConnections) {
+public record SqliteOptions(Path file, String synchronous, Duration busyTimeout, int readConnections, boolean newDatabase) {
     public static final String DB_FILE_NAME = "jobs.db";
     private static final Set<String> SYNCHRONOUS = Set.of("OFF", "NORMAL", "FULL", "EXTRA");
 
@@ -36,14 +37,22 @@ public record SqliteOptions(Path file, String synchronous, Duration busyTimeout,
     }
 
     public static SqliteOptions of(Path file) {
-        return new SqliteOptions(file, "FULL", Duration.ofSeconds(5), 4);
+        return new SqliteOptions(file, "FULL", Duration.ofSeconds(5), 4, false);
     }
 
     public SqliteOptions withSynchronous(String value) {
-        return new SqliteOptions(file, value, busyTimeout, readConnections);
+        return new SqliteOptions(file, value, busyTimeout, readConnections, newDatabase);
     }
 
     public SqliteOptions withBusyTimeout(Duration timeout) {
-        return new SqliteOptions(file, synchronous, timeout, readConnections);
+        return new SqliteOptions(file, synchronous, timeout, readConnections, newDatabase);
+    }
+
+    /**
+     * Whether to create a new, empty database even where this directory held one that is now
+     * missing (deleted by mistake, or on purpose); without it such a start is refused.
+     */
+    public SqliteOptions withNewDatabase(boolean value) {
+        return new SqliteOptions(file, synchronous, busyTimeout, readConnections, value);
     }
 }

@@ -13,9 +13,12 @@ import dev.gpuqueue.core.model.Level;
 import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.port.JobQuery;
+import dev.gpuqueue.core.port.StoreHealth;
 import dev.gpuqueue.core.port.User;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -142,14 +145,13 @@ class DatabaseFileTest {
     }
 
     @Test
-    void aFileThatIsNotADatabaseIsRefusedNamingThePath() throws Exception {
+    void aFileThatIsNotADatabaseIsRefusedNamingTheFile() throws Exception {
         Files.writeString(file(), "this is a text file, not a database ".repeat(200));
         byte[] before = Files.readAllBytes(file());
 
         assertThatThrownBy(() -> SqliteDatabase.open(SqliteOptions.inHome(home)))
                 .isInstanceOf(StoreException.class)
-                .hasMessageContaining(file().toString())
-                .hasMessageContaining("not a usable SQLite database");
+                .hasMessageContaining("jobs.db is not a usable SQLite database");
         assertThat(Files.readAllBytes(file())).isEqualTo(before);
     }
 
@@ -202,5 +204,102 @@ class DatabaseFileTest {
         assertThatThrownBy(() -> new SqliteJobStore(db).read(r -> r.settings()))
                 .isInstanceOf(StoreException.class).hasMessageContaining("is closed");
         assertThat(db.isHealthy()).isFalse();
+    }
+
+    @Test
+    void theDatabaseAndItsDirectoryArePrivateToTheServersUser() throws Exception {
+        Path dir = home.resolve("state");
+        try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(dir))) {
+            new SqliteJobStore(db).inTransaction(tx -> tx.insert(job().build()));
+            assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+            for (String name : List.of("jobs.db", "jobs.db-wal", "jobs.db-shm", ".jobs.db.created")) {
+                assertThat(Files.getPosixFilePermissions(dir.resolve(name))).as(name)
+                        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            }
+        }
+    }
+
+    @Test
+    void anOlderDatabaseReadableByOthersIsMadePrivateOnOpen() throws Exception {
+        SqliteDatabase.open(SqliteOptions.inHome(home)).close();
+        Files.setPosixFilePermissions(file(), PosixFilePermissions.fromString("rw-r--r--"));
+
+        SqliteDatabase.open(SqliteOptions.inHome(home)).close();
+
+        assertThat(Files.getPosixFilePermissions(file())).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
+    void aDatabaseDeletedUnderARunningServerIsNoticedAndWritesAreRefused() throws Exception {
+        try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home))) {
+            SqliteJobStore store = new SqliteJobStore(db);
+            store.inTransaction(tx -> tx.insert(job().build()));
+            assertThat(store.health().ok()).isTrue();
+
+            for (String suffix : List.of("", "-wal", "-shm")) {
+                Files.deleteIfExists(home.resolve("jobs.db" + suffix));
+            }
+
+            assertThat(store.health().ok()).isFalse();
+            assertThat(store.health().problem()).contains("jobs.db was deleted while the server runs");
+            assertThatThrownBy(() -> store.inTransaction(tx -> tx.insert(job().build())))
+                    .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("was deleted");
+        }
+    }
+
+    @Test
+    void aDatabaseReplacedUnderARunningServerIsNoticed() throws Exception {
+        try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home))) {
+            Path copy = home.resolve("copy.db");
+            Files.copy(file(), copy);
+            Files.move(copy, file(), StandardCopyOption.REPLACE_EXISTING);
+
+            assertThat(db.health().problem()).contains("was replaced while the server runs");
+            assertThatThrownBy(() -> new SqliteJobStore(db).inTransaction(tx -> tx.insert(job().build())))
+                    .isInstanceOf(StoreUnavailableException.class);
+        }
+    }
+
+    @Test
+    void aMissingDatabaseWhereOneExistedIsRefusedUnlessANewOneIsAskedFor() throws Exception {
+        try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home))) {
+            new SqliteJobStore(db).inTransaction(tx -> tx.insert(job().build()));
+        }
+        for (String suffix : List.of("", "-wal", "-shm")) {
+            Files.deleteIfExists(home.resolve("jobs.db" + suffix));
+        }
+
+        assertThatThrownBy(() -> SqliteDatabase.open(SqliteOptions.inHome(home)))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("is missing, but this directory held one")
+                .hasMessageContaining("--new-database");
+        assertThat(file()).doesNotExist();
+
+        try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home).withNewDatabase(true))) {
+            long jobs = new SqliteJobStore(db).read(r -> r.count(JobQuery.all()));
+            assertThat(jobs).isZero();
+        }
+        SqliteDatabase.open(SqliteOptions.inHome(home)).close();
+    }
+
+    @Test
+    void healthReportsTheLastFailedWriteUntilAWriteSucceeds() throws Exception {
+        SqliteOptions options = SqliteOptions.inHome(home).withBusyTimeout(Duration.ofMillis(100));
+        try (SqliteDatabase db = SqliteDatabase.open(options);
+                Connection other = DriverManager.getConnection("jdbc:sqlite:" + file());
+                Statement holder = other.createStatement()) {
+            SqliteJobStore store = new SqliteJobStore(db);
+            holder.execute("BEGIN IMMEDIATE");
+            assertThatThrownBy(() -> store.inTransaction(tx -> tx.insert(job().build())))
+                    .isInstanceOf(StoreUnavailableException.class);
+
+            assertThat(store.health().ok()).isFalse();
+            assertThat(store.health().problem()).contains("jobs.db is busy");
+            assertThat(store.health().since()).isNotNull();
+
+            holder.execute("ROLLBACK");
+            store.inTransaction(tx -> tx.insert(job().build()));
+            assertThat(store.health()).isEqualTo(StoreHealth.OK);
+        }
     }
 }

@@ -69,7 +69,7 @@ public final class GpuqueueServer {
             scheduler.start();
             ApiDependencies deps = new ApiDependencies(injector.getInstance(QueueService.class), scheduler,
                     injector.getInstance(GpuInventory.class), injector.getInstance(HostStatus.class),
-                    injector.getInstance(JobLogs.class), users, db::isHealthy,
+                    injector.getInstance(JobLogs.class), users,
                     new TokenAuth(users, HttpApi.isLoopback(config.host())), injector.getInstance(Clock.class));
             app = HttpApi.start(HttpApi.create(deps), config.host(), config.port(), users);
             printSummary(config, db, users, recovery, out);

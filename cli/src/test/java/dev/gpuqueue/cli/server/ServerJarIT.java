@@ -41,6 +41,9 @@ class ServerJarIT {
     private JsonNode call(String method, String url, String body) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
         return json.readTree(client.send(request.build(), HttpResponse.BodyHandlers.ofString()).body());
     }
 

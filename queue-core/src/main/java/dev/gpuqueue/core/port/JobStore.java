@@ -20,4 +20,12 @@ public interface JobStore {
      * rolls back every write it made and is rethrown unchanged.
      */
     <T> T inTransaction(Function<JobTransaction, T> work);
+
+    /**
+     * Whether the store can be written now: the outcome of the last write, and what the store can
+     * check at once. Never waits for a connection or a lock, so a health check answers at once.
+     */
+    default StoreHealth health() {
+        return StoreHealth.OK;
+    }
 }

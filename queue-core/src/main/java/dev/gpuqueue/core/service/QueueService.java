@@ -37,6 +37,7 @@ import dev.gpuqueue.core.port.JobQuery;
 import dev.gpuqueue.core.port.JobReader;
 import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.core.port.JobTransaction;
+import dev.gpuqueue.core.port.StoreHealth;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -575,6 +576,11 @@ public final class QueueService {
             return new QueueStats(byStatus.get(PENDING), byStatus.get(RUNNING), settings, avgWait, byStatus,
                     r.activeCountByUser(), local);
         });
+    }
+
+    /** Whether the store can be written now, answered without waiting (for health checks). */
+    public StoreHealth storeHealth() {
+        return store.health();
     }
 
     /** Which running job holds each local GPU now (GPU index → job id), for the allocation view. */

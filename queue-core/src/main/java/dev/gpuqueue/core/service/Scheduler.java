@@ -395,6 +395,11 @@ public final class Scheduler implements AttemptListener {
         return loop != null;
     }
 
+    /** How many attempt ends wait to be stored (the store could not be written when they were learned). */
+    public int unstoredAttemptEnds() {
+        return outcomes.keptCount();
+    }
+
     /** When the background loop last completed a tick, or null if it has not. */
     public Instant lastTick() {
         return lastTick;

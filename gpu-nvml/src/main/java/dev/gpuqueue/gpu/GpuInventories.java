@@ -15,9 +15,17 @@ public final class GpuInventories {
     private GpuInventories() {}
 
     /** The chosen inventory and, when it is not NVML, why. Immutable. */
-    public record Selection(GpuInventory inventory, String reason) {
+    public record Selection(GpuInventory inventory, String reason) implements AutoCloseable {
         public String backend() {
             return inventory.backend();
+        }
+
+        /** Releases what the inventory holds (NVML's {@code nvmlShutdown}); call once, when the server stops. */
+        @Override
+        public void close() {
+            if (inventory instanceof NvmlGpuInventory nvml) {
+                nvml.close();
+            }
         }
     }
 
@@ -33,9 +41,11 @@ public final class GpuInventories {
         }
         NvmlGpuInventory.Probe probe = nvml.get();
         if (probe.available()) {
-            LOG.log(Level.INFO, "GPU inventory: NVML, {0} GPU(s), driver {1}", probe.inventory().indices().size(),
-                    probe.inventory().driverVersion());
-            return new Selection(probe.inventory(), null);
+            NvmlGpuInventory opened = probe.inventory();
+            LOG.log(Level.INFO, "GPU inventory: NVML from {0}, driver {1}, {2} GPU(s), {3} left out; entry points {4}",
+                    opened.library(), opened.driverVersion(), opened.indices().size(), opened.skipped().size(),
+                    opened.entryPoints());
+            return new Selection(opened, null);
         }
         LOG.log(Level.WARNING, "No GPUs: NVML is {0}. Local jobs need GPUs; pass --simulate-gpus N to declare some.",
                 probe.reason());

@@ -51,7 +51,7 @@ public final class SimulatedGpuInventory implements GpuInventory {
         List<GpuDevice> devices = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             devices.add(new GpuDevice(i, String.format(Locale.ROOT, "GPU-00000000-0000-4000-8000-%012d", i),
-                    String.format(Locale.ROOT, "00000000:%02X:00.0", i + 1), name, memoryGb * GIB, 0, 0, 0));
+                    String.format(Locale.ROOT, "00000000:%02X:00.0", i + 1), name, memoryGb * GIB, 0, 0, 0, false));
         }
         return new SimulatedGpuInventory(text, devices);
     }

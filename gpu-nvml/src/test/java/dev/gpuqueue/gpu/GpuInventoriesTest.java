@@ -34,6 +34,20 @@ class GpuInventoriesTest {
         assertThat(selection.backend()).isEqualTo("nvml");
         assertThat(selection.inventory().indices()).containsExactly(0);
         assertThat(selection.reason()).isNull();
+        assertThat(nvml.shutdowns).isZero();
+
+        selection.close();
+
+        assertThat(nvml.shutdowns).as("closing the selection shuts NVML down").isEqualTo(1);
+    }
+
+    @Test
+    void closingASimulatedOrEmptySelectionIsHarmless() {
+        GpuInventories.Selection simulated = GpuInventories.select("2");
+        simulated.close();
+
+        assertThat(simulated.inventory().devices()).hasSize(2);
+        GpuInventories.select(null, () -> new NvmlGpuInventory.Probe(null, "not available: test")).close();
     }
 
     @Test

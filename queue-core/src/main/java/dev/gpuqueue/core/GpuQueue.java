@@ -108,7 +108,7 @@ public final class GpuQueue implements AutoCloseable {
         public Builder gpuCount(int count) {
             List<GpuDevice> devices = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                devices.add(new GpuDevice(i, "GPU-" + i, null, "GPU " + i, 0, 0, null, null));
+                devices.add(new GpuDevice(i, "GPU-" + i, null, "GPU " + i, 0, 0, null, null, null));
             }
             return gpus(GpuInventory.fixed("static", devices));
         }

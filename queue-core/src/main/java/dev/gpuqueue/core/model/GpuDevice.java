@@ -4,8 +4,9 @@ import java.util.Objects;
 
 /**
  * One GPU of the inventory, keyed by its index (the value used in {@code CUDA_VISIBLE_DEVICES}
- * with {@code CUDA_DEVICE_ORDER=PCI_BUS_ID}) and its UUID. PCI bus id, utilization and process count
- * are null where the backend does not report them. Immutable.
+ * with {@code CUDA_DEVICE_ORDER=PCI_BUS_ID}) and its UUID. PCI bus id, utilization, process count
+ * and MIG mode are null where the backend does not report them; memory figures are 0 when unknown.
+ * {@code migEnabled} is true when the GPU is partitioned into MIG instances. Immutable.
  */
 public record GpuDevice(
         int index,
@@ -15,7 +16,8 @@ public record GpuDevice(
         long memoryTotalBytes,
         long memoryUsedBytes,
         Integer utilizationPercent,
-        Integer computeProcesses) {
+        Integer computeProcesses,
+        Boolean migEnabled) {
 
     public GpuDevice {
         if (index < 0) {

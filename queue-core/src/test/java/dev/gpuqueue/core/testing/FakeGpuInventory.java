@@ -21,7 +21,7 @@ public final class FakeGpuInventory implements GpuInventory {
     public void resize(int count) {
         List<GpuDevice> list = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            list.add(new GpuDevice(i, "GPU-fake-" + i, null, "Fake A100", 40 * GB, 0, 0, 0));
+            list.add(new GpuDevice(i, "GPU-fake-" + i, null, "Fake A100", 40 * GB, 0, 0, 0, false));
         }
         devices.set(List.copyOf(list));
     }

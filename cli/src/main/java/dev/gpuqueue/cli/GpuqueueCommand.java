@@ -2,11 +2,12 @@ package dev.gpuqueue.cli;
 
 import dev.gpuqueue.cli.client.ClientException;
 import dev.gpuqueue.cli.client.GpusCommand;
-import dev.gpuqueue.cli.client.HasInput;
+import dev.gpuqueue.cli.client.Terminal;
 import dev.gpuqueue.cli.client.JobsCommand;
 import dev.gpuqueue.cli.client.QueueCommand;
 import dev.gpuqueue.core.error.QueueException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,19 +17,26 @@ import picocli.CommandLine.Command;
         description = "Schedules GPU training jobs: priorities, limits, approvals, GPU placement.",
         subcommands = {ServerCommand.class, JobsCommand.class, QueueCommand.class, GpusCommand.class,
                 UsersCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
-public final class GpuqueueCommand implements Runnable, HasInput {
+public final class GpuqueueCommand implements Runnable, Terminal {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     private final InputStream input;
+    private final OutputStream output;
 
-    GpuqueueCommand(InputStream input) {
+    GpuqueueCommand(InputStream input, OutputStream output) {
         this.input = input;
+        this.output = output;
     }
 
     @Override
     public InputStream input() {
         return input;
+    }
+
+    @Override
+    public OutputStream output() {
+        return output;
     }
 
     @Override
@@ -38,12 +46,15 @@ public final class GpuqueueCommand implements Runnable, HasInput {
 
     /** The command line with gpuqueue's exit codes and error handling: one line, no stack trace. */
     public static CommandLine commandLine() {
-        return commandLine(System.in);
+        return commandLine(System.in, System.out);
     }
 
-    /** As {@link #commandLine()}, reading confirmations from {@code input}. */
-    public static CommandLine commandLine(InputStream input) {
-        CommandLine commandLine = new CommandLine(new GpuqueueCommand(input));
+    /**
+     * As {@link #commandLine()}, reading confirmations from {@code input} and writing byte-exact
+     * output (logs) to {@code output}, which should be where the command line's {@code out} writes.
+     */
+    public static CommandLine commandLine(InputStream input, OutputStream output) {
+        CommandLine commandLine = new CommandLine(new GpuqueueCommand(input, output));
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof QueueException || e instanceof ClientException) {
                 cmd.getErr().println("gpuqueue: " + e.getMessage());

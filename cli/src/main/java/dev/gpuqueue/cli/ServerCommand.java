@@ -5,6 +5,8 @@ import dev.gpuqueue.cli.server.ServerConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,6 +39,35 @@ final class ServerCommand implements Callable<Integer> {
             description = "Seconds between background scheduling passes (default: ${DEFAULT-VALUE}).")
     double schedulerInterval;
 
+    @Option(names = "--allowed-hosts", split = ",", paramLabel = "NAME",
+            description = "Further host names the server answers to besides loopback names and its bind address"
+                    + " (comma-separated; '*' turns the Host check off, e.g. behind a proxy that rewrites it).")
+    List<String> allowedHosts = new ArrayList<>();
+
+    @Option(names = "--cors-origin", paramLabel = "ORIGIN",
+            description = "A web origin (scheme://host[:port]) allowed to call the API from a browser; repeatable."
+                    + " None by default.")
+    List<String> corsOrigins = new ArrayList<>();
+
+    @Option(names = "--new-database",
+            description = "Start a new, empty database even though this state directory held one that is now missing.")
+    boolean newDatabase;
+
+    @Option(names = "--jobs-dir", paramLabel = "DIR",
+            description = "Where jobs without a working_dir get a directory of their own (default: $TMPDIR/gpuqueue-jobs-<uid>);"
+                    + " never inside the state directory.")
+    Path jobsDir;
+
+    @Option(names = "--pass-env", paramLabel = "NAME",
+            description = "Pass this server environment variable (or NAME_PREFIX*) on to jobs; repeatable. Jobs otherwise"
+                    + " see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LC_*, TZ, TMPDIR, CUDA_* and NVIDIA_*.")
+    List<String> passEnv = new ArrayList<>();
+
+    @Option(names = "--job-user", paramLabel = "USER",
+            description = "Run every job as this OS user (the server must run as root), so jobs cannot touch the"
+                    + " database or each other's files.")
+    String jobUser;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65_535) {
@@ -48,7 +79,8 @@ final class ServerCommand implements Callable<Integer> {
         Path resolvedHome = Homes.resolve(home);
         ServerConfig config = new ServerConfig(host, port, resolvedHome,
                 configsDir != null ? configsDir.toAbsolutePath() : resolvedHome.resolve("configs"), simulateGpus,
-                Duration.ofMillis(Math.round(schedulerInterval * 1000)));
+                Duration.ofMillis(Math.round(schedulerInterval * 1000)), allowedHosts, corsOrigins, newDatabase,
+                jobsDir == null ? null : jobsDir.toAbsolutePath(), passEnv, jobUser);
         PrintWriter out = spec.commandLine().getOut();
         GpuqueueServer server = GpuqueueServer.start(config, out);
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "gpuqueue-shutdown"));

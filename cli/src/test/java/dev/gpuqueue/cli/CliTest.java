@@ -8,7 +8,9 @@ import dev.gpuqueue.cli.server.GpuqueueServer;
 import dev.gpuqueue.cli.server.ServerConfig;
 import dev.gpuqueue.core.testing.Await;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -51,7 +53,7 @@ class CliTest {
         Files.writeString(configs.resolve("quick.json"),
                 "{\"command\": [\"sh\", \"-c\", \"echo hello; echo line2\"], \"run_name\": \"quick-run\"}");
         Files.writeString(configs.resolve("sleepy.json"), "{\"command\": [\"sleep\", \"60\"]}");
-        server = GpuqueueServer.start(new ServerConfig("127.0.0.1", 0, home, configs, "4", Duration.ofSeconds(60)),
+        server = GpuqueueServer.start(ServerConfig.of("127.0.0.1", 0, home, configs, "4", Duration.ofSeconds(60)),
                 new PrintWriter(new StringWriter()));
         url = "http://127.0.0.1:" + server.port();
     }
@@ -69,14 +71,19 @@ class CliTest {
             argv.add("--url");
             argv.add(url);
         }
-        StringWriter out = new StringWriter();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         StringWriter err = new StringWriter();
-        CommandLine cli = GpuqueueCommand.commandLine(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
-        cli.setOut(new PrintWriter(out, true));
+        CommandLine cli = GpuqueueCommand.commandLine(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), out);
+        cli.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
         cli.setErr(new PrintWriter(err, true));
         int exit = cli.execute(argv.toArray(String[]::new));
-        return new Result(exit, out.toString(), err.toString());
+        cli.getOut().flush();
+        lastOutput = out.toByteArray();
+        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString());
     }
+
+    /** The bytes the last command wrote to its output. */
+    private byte[] lastOutput;
 
     private Result run(String... args) {
         return answering("", args);
@@ -154,6 +161,24 @@ class CliTest {
 
         Result events = run("jobs", "events", id);
         assertThat(events.out()).contains("submitted").contains("dispatched").contains("completed").contains("pending -> running");
+    }
+
+    @Test
+    void logsArePrintedByteForByteWholeOrFollowedOrTailed() throws Exception {
+        Files.writeString(home.resolve("configs/multibyte.json"), "{\"command\": [\"sh\", \"-c\", \"head -c 1048575"
+                + " /dev/zero | tr '\\\\0' a; printf '\\\\303\\\\251'; head -c 2200000 /dev/zero | tr '\\\\0' b;"
+                + " printf '\\\\nlast \\\\303\\\\274\\\\n'\"]}");
+        String id = submit("multibyte");
+        awaitStatus(id, "completed");
+        byte[] file = Files.readAllBytes(home.resolve("logs").resolve(id + ".log"));
+        assertThat(file.length).as("the job wrote its output").isEqualTo(1_048_575 + 2 + 2_200_000 + 9);
+
+        assertThat(run("jobs", "logs", id).exit()).isZero();
+        assertThat(lastOutput).as("jobs logs").isEqualTo(file);
+        assertThat(run("jobs", "logs", "-f", id).exit()).isZero();
+        assertThat(lastOutput).as("jobs logs -f").isEqualTo(file);
+        assertThat(run("jobs", "logs", "--tail", "1", id).out()).isEqualTo("last \u00fc\n");
+        assertThat(run("jobs", "logs", "--tail", "0", id).exit()).isEqualTo(2);
     }
 
     @Test

@@ -46,9 +46,9 @@ public final class ApiClient {
         return send("GET", path, null).body();
     }
 
-    /** A response and its headers, for callers that need them (logs). */
-    public HttpResponse<String> raw(String path) {
-        return send("GET", path, null);
+    /** A response as bytes, with its headers (logs, which must reach the terminal byte for byte). */
+    public HttpResponse<byte[]> bytes(String path) {
+        return send("GET", path, null, HttpResponse.BodyHandlers.ofByteArray());
     }
 
     public static String encode(String value) {
@@ -56,6 +56,10 @@ public final class ApiClient {
     }
 
     private HttpResponse<String> send(String method, String path, Object body) {
+        return send(method, path, body, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private <T> HttpResponse<T> send(String method, String path, Object body, HttpResponse.BodyHandler<T> handler) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(120));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
@@ -67,9 +71,9 @@ public final class ApiClient {
             } else {
                 request.method(method, HttpRequest.BodyPublishers.noBody());
             }
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<T> response = http.send(request.build(), handler);
             if (response.statusCode() >= 300) {
-                throw new ClientException(detail(response));
+                throw new ClientException(detail(response.statusCode(), response.body()));
             }
             return response;
         } catch (ConnectException e) {
@@ -85,16 +89,16 @@ public final class ApiClient {
         }
     }
 
-    private static String detail(HttpResponse<String> response) {
+    private static String detail(int status, Object body) {
         try {
-            JsonNode error = JSON.readTree(response.body());
+            JsonNode error = body instanceof byte[] bytes ? JSON.readTree(bytes) : JSON.readTree(String.valueOf(body));
             if (error != null && error.hasNonNull("detail")) {
-                return error.get("detail").asText() + " (HTTP " + response.statusCode() + ")";
+                return error.get("detail").asText() + " (HTTP " + status + ")";
             }
         } catch (IOException notJson) {
             // fall through
         }
-        return "the server answered HTTP " + response.statusCode();
+        return "the server answered HTTP " + status;
     }
 
     private static JsonNode json(HttpResponse<String> response) {

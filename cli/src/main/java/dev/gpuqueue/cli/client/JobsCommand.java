@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -17,11 +18,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code gpuqueue jobs ...}: submit, list, status, cancel, logs, events. */
 @Command(name = "jobs", mixinStandardHelpOptions = true, description = "Submit, list, follow and cancel jobs.",
@@ -269,42 +270,67 @@ public final class JobsCommand {
             out().print("Cancel " + count + " job" + (count == 1 ? "" : "s") + "? [y/N] ");
             out().flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(
-                    ((HasInput) spec.root().userObject()).input(), StandardCharsets.UTF_8));
+                    ((Terminal) spec.root().userObject()).input(), StandardCharsets.UTF_8));
             String answer = in.readLine();
             return answer != null && Arrays.asList("y", "yes").contains(answer.strip().toLowerCase(Locale.ROOT));
         }
     }
 
-    @Command(name = "logs", mixinStandardHelpOptions = true, description = "Print a job's output; -f follows it until the job ends.")
+    @Command(name = "logs", mixinStandardHelpOptions = true,
+            description = "Print a job's output, byte for byte; -f follows it until the job ends.")
     static final class Logs extends ClientCommand {
+        private static final long FOLLOW_POLL_MILLIS = 300;
+
         @Parameters(index = "0", paramLabel = "JOB_ID")
         String jobId;
 
         @Option(names = {"-f", "--follow"}, description = "Keep printing new output until the job ends.")
         boolean follow;
 
+        @Option(names = "--tail", paramLabel = "N", description = "Start with the last N lines (1..100000).")
+        Integer tail;
+
+        /** Streams the log chunk by chunk (constant memory, whatever its size) to the terminal as bytes. */
         @Override
-        public Integer call() throws InterruptedException {
-            long offset = 0;
+        public Integer call() throws Exception {
+            if (tail != null && (tail < 1 || tail > 100_000)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--tail must be between 1 and 100000");
+            }
+            out().flush();
+            OutputStream terminal = ((Terminal) spec.root().userObject()).output();
+            String path = "/api/jobs/" + ApiClient.encode(jobId) + "/logs";
+            HttpResponse<byte[]> chunk = api().bytes(path + (tail != null ? "?tail=" + tail : "?offset=0"));
             while (true) {
-                HttpResponse<String> chunk = api().raw("/api/jobs/" + jobId + "/logs?offset=" + offset);
-                out().print(chunk.body());
-                out().flush();
-                offset = chunk.headers().firstValueAsLong("X-Log-Offset").orElse(offset);
+                terminal.write(chunk.body());
+                terminal.flush();
+                long offset = header(chunk, "X-Log-Offset");
+                boolean atEnd = chunk.body().length == 0 || offset >= header(chunk, "X-Log-Size");
+                if (!atEnd && tail == null) {
+                    chunk = api().bytes(path + "?offset=" + offset);
+                    continue;
+                }
                 if (!follow) {
                     return 0;
                 }
-                if (!chunk.body().isEmpty()) {
-                    continue;
-                }
-                if (!api().get("/api/jobs/" + jobId).get("status").asText().matches("pending|blocked|running")) {
-                    HttpResponse<String> last = api().raw("/api/jobs/" + jobId + "/logs?offset=" + offset);
-                    out().print(last.body());
-                    out().flush();
+                if (atEnd && !isActive()) {
+                    terminal.write(api().bytes(path + "?offset=" + offset).body());
+                    terminal.flush();
                     return 0;
                 }
-                Thread.sleep(300);
+                if (atEnd) {
+                    Thread.sleep(FOLLOW_POLL_MILLIS);
+                }
+                tail = null;
+                chunk = api().bytes(path + "?offset=" + offset);
             }
+        }
+
+        private boolean isActive() {
+            return api().get("/api/jobs/" + ApiClient.encode(jobId)).get("status").asText().matches("pending|blocked|running");
+        }
+
+        private static long header(HttpResponse<byte[]> response, String name) {
+            return response.headers().firstValueAsLong(name).orElse(0);
         }
     }
 

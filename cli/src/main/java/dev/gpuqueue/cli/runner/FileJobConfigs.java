@@ -1,11 +1,14 @@
 package dev.gpuqueue.cli.runner;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.gpuqueue.core.error.ConfigNotFoundException;
 import dev.gpuqueue.core.error.ValidationException;
@@ -15,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -25,6 +29,7 @@ import java.util.stream.Collectors;
  * max_runtime_seconds, run_name}; anything else is refused. Thread-safe.
  */
 public final class FileJobConfigs implements JobConfigs {
+    private static final System.Logger LOG = System.getLogger(FileJobConfigs.class.getName());
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -32,9 +37,20 @@ public final class FileJobConfigs implements JobConfigs {
             .build();
 
     private final Path dir;
+    private final Path stateDir;
 
-    public FileJobConfigs(Path dir) {
+    /** Configs in {@code dir}; a {@code working_dir} inside {@code stateDir} (the server's state) is refused. */
+    public FileJobConfigs(Path dir, Path stateDir) {
         this.dir = dir.toAbsolutePath().normalize();
+        this.stateDir = realOrNormalized(stateDir);
+    }
+
+    private static Path realOrNormalized(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (IOException notThereYet) {
+            return path.toAbsolutePath().normalize();
+        }
     }
 
     public Path dir() {
@@ -56,25 +72,28 @@ public final class FileJobConfigs implements JobConfigs {
     @Override
     public JobSpec resolve(String name) {
         JobConfigs.checkName(name);
+        String shown = "configs/" + name + ".json";
         Path file = dir.resolve(name + ".json").normalize();
         if (!file.getParent().equals(dir)) {
-            throw new ValidationException("invalid config_name '" + name + "': configs live directly in " + dir);
+            throw new ValidationException("invalid config_name '" + name + "': configs live directly in the configs directory");
         }
-        if (!Files.isRegularFile(file)) {
-            throw new ConfigNotFoundException(name, dir.toString());
+        if (!Files.exists(file)) {
+            throw new ConfigNotFoundException(name, null);
         }
+        Path real = realPathInside(file, name, shown);
         ConfigFile config;
         try {
-            config = MAPPER.readValue(file.toFile(), ConfigFile.class);
+            config = MAPPER.readValue(real.toFile(), ConfigFile.class);
         } catch (JsonMappingException e) {
             String field = e.getPath().stream().map(r -> r.getFieldName() == null ? "[" + r.getIndex() + "]" : r.getFieldName())
                     .collect(Collectors.joining("."));
-            throw new ValidationException("config '" + name + "' (" + file + ") is invalid"
-                    + (field.isEmpty() ? "" : " at '" + field + "'") + ": " + e.getOriginalMessage());
+            throw new ValidationException("config '" + name + "' (" + shown + ") is invalid"
+                    + (field.isEmpty() ? "" : " at '" + field + "'") + ": " + expected(e) + where(e));
         } catch (JsonProcessingException e) {
-            throw new ValidationException("config '" + name + "' (" + file + ") is not valid JSON: " + e.getOriginalMessage());
+            throw new ValidationException("config '" + name + "' (" + shown + ") is not valid JSON" + where(e));
         } catch (IOException e) {
-            throw new ValidationException("config '" + name + "' (" + file + ") cannot be read: " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "Cannot read config {0}: {1}", real, e.getMessage());
+            throw new ValidationException("config '" + name + "' (" + shown + ") cannot be read");
         }
         if (config == null || config.command() == null || config.command().isEmpty()) {
             throw new ValidationException("config '" + name + "' needs a non-empty \"command\" list, e.g. [\"python\", \"train.py\"]");
@@ -96,12 +115,59 @@ public final class FileJobConfigs implements JobConfigs {
             if (config.maxAttempts() != null) {
                 spec.maxAttempts(config.maxAttempts());
             }
+            checkWorkingDir(config.workingDir());
             return spec.workingDir(config.workingDir()).maxRuntimeSeconds(config.maxRuntimeSeconds())
                     .runName(config.runName()).build();
         } catch (ValidationException e) {
             throw new ValidationException("config '" + name + "': " + e.getMessage());
         } catch (NullPointerException e) {
             throw new ValidationException("config '" + name + "': lists and maps must not contain null");
+        }
+    }
+
+    /**
+     * The config file's real path, which must lie in the configs directory: a link pointing
+     * elsewhere is refused (its target is not named).
+     */
+    private Path realPathInside(Path file, String name, String shown) {
+        try {
+            Path real = file.toRealPath();
+            if (!real.getParent().equals(dir.toRealPath()) || !Files.isRegularFile(real)) {
+                LOG.log(System.Logger.Level.WARNING, "Config {0} points outside the configs directory, to {1}", file, real);
+                throw new ValidationException("config '" + name + "' (" + shown + ") is a link to a file outside the"
+                        + " configs directory; configs must be regular files in it");
+            }
+            return real;
+        } catch (IOException e) {
+            throw new ConfigNotFoundException(name, null);
+        }
+    }
+
+    /** What the file should have held at the failing place, in words that never quote the file's content. */
+    private static String expected(JsonMappingException e) {
+        if (e instanceof UnrecognizedPropertyException) {
+            return "unknown field; allowed: command, num_processes, device_ids, env, working_dir, estimated_cost,"
+                    + " max_attempts, max_runtime_seconds, run_name";
+        }
+        if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
+            return "expected " + m.getTargetType().getSimpleName().toLowerCase(Locale.ROOT).replace("list", "a list")
+                    .replace("map", "an object of strings");
+        }
+        return "a value of the wrong type";
+    }
+
+    private static String where(JsonProcessingException e) {
+        JsonLocation at = e.getLocation();
+        return at == null || at.getLineNr() < 0 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+    }
+
+    private void checkWorkingDir(String workingDir) {
+        if (workingDir == null) {
+            return;
+        }
+        if (realOrNormalized(Path.of(workingDir)).startsWith(stateDir)) {
+            throw new ValidationException("working_dir " + workingDir + " is inside the server's state directory;"
+                    + " jobs never run there");
         }
     }
 }

@@ -4,10 +4,14 @@ import dev.gpuqueue.core.model.JobId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * Where a job's files live in the logs directory: {@code <job_id>.log} (its output, all attempts),
@@ -15,6 +19,8 @@ import java.util.OptionalInt;
  * URL-safe, so these names never leave the directory. Thread-safe.
  */
 final class JobFiles {
+    private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
     private final Path dir;
 
     JobFiles(Path dir) {
@@ -25,8 +31,27 @@ final class JobFiles {
         return dir;
     }
 
+    /** Creates the directory, private to the server's user, when it is missing. */
     void prepare() throws IOException {
-        Files.createDirectories(dir);
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PRIVATE_DIR);
+        }
+    }
+
+    /**
+     * The job's log, created readable by the server's user only when it does not exist yet (a job
+     * running as another user writes it through the descriptor it is started with).
+     */
+    Path privateLog(JobId id) throws IOException {
+        prepare();
+        Path log = logFile(id);
+        try {
+            Files.createFile(log, PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+        } catch (FileAlreadyExistsException earlierAttempt) {
+            // later attempts append to the same log
+        }
+        return log;
     }
 
     Path logFile(JobId id) {

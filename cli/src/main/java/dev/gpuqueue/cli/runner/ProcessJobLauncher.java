@@ -2,6 +2,7 @@ package dev.gpuqueue.cli.runner;
 
 import dev.gpuqueue.core.error.LaunchException;
 import dev.gpuqueue.core.error.QueueException;
+import dev.gpuqueue.core.error.StopIncompleteException;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.ProcessRef;
@@ -23,41 +24,54 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.stream.Collectors;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs local jobs as operating-system processes. Each attempt runs under {@code setsid} in its own
  * session and process group, led by a small shell wrapper that records its pid and, when the command
- * ends, its exit status in files beside the log, so a restarted server can tell what happened. The
- * command's output goes straight to {@code logs/<job_id>.log} through the operating system, never
- * through the server. The environment is the server's without any {@code GPUQUEUE_*} variable, plus
- * the config's, plus {@code CUDA_DEVICE_ORDER}, {@code CUDA_VISIBLE_DEVICES}, {@code GPUQUEUE_JOB_ID}
- * and {@code GPUQUEUE_NUM_PROCESSES}. Thread-safe.
+ * ends, its exit status in files beside the log, so a restarted server can tell what happened; the
+ * server also keeps the exit status of its own children, so an attempt whose exit file could not be
+ * written (a full disk) still has a known end. The command's output goes straight to
+ * {@code logs/<job_id>.log} through the operating system, never through the server. The command runs
+ * in the config's {@code working_dir} or a per-job directory, never in the state directory; with a
+ * {@link JobUser} it runs as that user. Its environment is {@link JobEnvironment}'s. When an attempt
+ * ends or is stopped, every process it left (in its group or carrying its job id) is stopped too, so
+ * its GPUs are free only when nothing of it runs. Thread-safe.
  */
 public final class ProcessJobLauncher implements JobLauncher {
     private static final System.Logger LOG = System.getLogger(ProcessJobLauncher.class.getName());
-    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
     private static final String WRAPPER_RESOURCE = "job-wrapper.sh";
+    /** How long processes left behind by an attempt that ended get between SIGTERM and SIGKILL. */
+    static final Duration STRAY_GRACE = Duration.ofSeconds(2);
 
     private final JobFiles files;
     private final Path wrapper;
-    private final Path defaultWorkingDir;
-    private final Map<String, String> baseEnvironment;
+    private final JobWorkspaces workspaces;
+    private final JobEnvironment environment;
+    private final LaunchOptions options;
+    /** This server's own children, by attempt: their exit status is known even where no exit file could be written. */
+    private final Map<String, Process> children = new ConcurrentHashMap<>();
 
-    ProcessJobLauncher(JobFiles files, Path wrapper, Path defaultWorkingDir, Map<String, String> serverEnvironment) {
+    ProcessJobLauncher(JobFiles files, Path wrapper, JobWorkspaces workspaces, Map<String, String> serverEnvironment,
+            LaunchOptions options) {
         this.files = files;
         this.wrapper = wrapper;
-        this.defaultWorkingDir = defaultWorkingDir;
-        this.baseEnvironment = serverEnvironment.entrySet().stream()
-                .filter(e -> !e.getKey().startsWith("GPUQUEUE_"))
-                .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
+        this.workspaces = workspaces;
+        this.options = options;
+        this.environment = new JobEnvironment(serverEnvironment, options.passEnv(), options.jobUser());
     }
 
-    /** A launcher keeping logs and attempt files in {@code home/logs}; jobs start in {@code home} by default. */
+    /** A launcher with the default options, its logs in {@code home/logs}. */
     public static ProcessJobLauncher inHome(Path home) {
+        return inHome(home, LaunchOptions.defaults());
+    }
+
+    /** A launcher keeping logs and attempt files in {@code home/logs}, jobs never running inside {@code home}. */
+    public static ProcessJobLauncher inHome(Path home, LaunchOptions options) {
         JobFiles files = new JobFiles(home.resolve("logs"));
         Path wrapper = installWrapper(home.resolve("bin"));
-        return new ProcessJobLauncher(files, wrapper, home, System.getenv());
+        JobWorkspaces workspaces = new JobWorkspaces(options.jobsDir(), home, options.jobUser());
+        return new ProcessJobLauncher(files, wrapper, workspaces, System.getenv(), options);
     }
 
     private static Path installWrapper(Path bin) {
@@ -88,38 +102,32 @@ public final class ProcessJobLauncher implements JobLauncher {
         if (command.isEmpty()) {
             throw new LaunchException("the job's config has no command");
         }
-        Path workingDir = job.spec().workingDir() == null ? defaultWorkingDir : Path.of(job.spec().workingDir());
-        if (!Files.isDirectory(workingDir)) {
-            throw new LaunchException("working directory " + workingDir + " does not exist");
-        }
+        Path workingDir = workspaces.workingDirectory(job);
         List<String> argv = new ArrayList<>(List.of("setsid", "sh", wrapper.toString(),
                 files.pidFile(job.id(), job.attempt()).toString(), files.exitFile(job.id(), job.attempt()).toString()));
+        if (options.jobUser() != null) {
+            argv.addAll(options.jobUser().commandPrefix());
+        }
         argv.addAll(command);
         ProcessBuilder builder = new ProcessBuilder(argv).directory(workingDir.toFile());
         Map<String, String> env = builder.environment();
         env.clear();
-        env.putAll(baseEnvironment);
-        env.putAll(job.spec().env());
-        env.keySet().removeIf(key -> key.startsWith("GPUQUEUE_"));
-        env.put("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
-        env.put("CUDA_VISIBLE_DEVICES", job.allocatedGpus().stream().map(String::valueOf).collect(Collectors.joining(",")));
-        env.put("GPUQUEUE_JOB_ID", job.id().value());
-        env.put("GPUQUEUE_NUM_PROCESSES", String.valueOf(job.numProcesses()));
+        env.putAll(environment.of(job, options.visibleDevice()));
         builder.redirectErrorStream(true);
-        builder.redirectOutput(ProcessBuilder.Redirect.appendTo(files.logFile(job.id()).toFile()));
         builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         Process process;
         try {
-            files.prepare();
+            builder.redirectOutput(ProcessBuilder.Redirect.appendTo(files.privateLog(job.id()).toFile()));
             Files.deleteIfExists(files.exitFile(job.id(), job.attempt()));
             process = builder.start();
         } catch (IOException e) {
             throw new LaunchException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
         }
+        children.put(key(job), process);
         ProcessRef ref = new ProcessRef(process.pid(), startTime(process.toHandle()));
         LOG.log(Level.INFO, "Job {0} attempt {1} started as pid {2} on GPUs [{3}]", job.id(), job.attempt(),
                 String.valueOf(process.pid()), env.get("CUDA_VISIBLE_DEVICES"));
-        process.onExit().thenRun(() -> report(job, listener, process.exitValue()));
+        process.onExit().thenRun(() -> ended(job, listener, process.pid(), process.exitValue()));
         return Optional.of(ref);
     }
 
@@ -127,43 +135,65 @@ public final class ProcessJobLauncher implements JobLauncher {
     public void adopt(Job job, AttemptListener listener) {
         Optional<ProcessHandle> handle = handle(job);
         if (handle.isEmpty()) {
-            report(job, listener, null);
+            ended(job, listener, null, null);
             return;
         }
-        handle.get().onExit().thenRun(() -> report(job, listener, null));
+        handle.get().onExit().thenRun(() -> ended(job, listener, handle.get().pid(), null));
     }
 
-    /** Reports how an attempt ended: its recorded exit status, else {@code fallback}, else "no exit status". */
-    private void report(Job job, AttemptListener listener, Integer fallback) {
-        OptionalInt recorded = recordedExitCode(job);
-        AttemptOutcome outcome = recorded.isPresent() ? AttemptOutcome.exited(recorded.getAsInt())
-                : fallback != null ? AttemptOutcome.exited(fallback)
-                : AttemptOutcome.failed("the process ended without recording an exit status");
+    /**
+     * An attempt's leading process ended: stop whatever it left behind, then report how it ended (its
+     * recorded exit status, else {@code exitValue} as seen by this server, else "no exit status").
+     */
+    private void ended(Job job, AttemptListener listener, Long group, Integer exitValue) {
         try {
+            List<Long> left = JobProcesses.stopAll(job.id(), group, STRAY_GRACE);
+            if (!left.isEmpty()) {
+                LOG.log(Level.WARNING, "Job {0}: processes {1} are still there after the attempt ended", job.id(), left);
+            }
+            OptionalInt recorded = files.readInt(files.exitFile(job.id(), job.attempt()));
+            AttemptOutcome outcome = recorded.isPresent() ? AttemptOutcome.exited(recorded.getAsInt())
+                    : exitValue != null ? AttemptOutcome.exited(exitValue)
+                    : AttemptOutcome.failed("the process ended without recording an exit status");
+            if (recorded.isEmpty() && exitValue != null) {
+                LOG.log(Level.WARNING, "Job {0} attempt {1}: no exit file (full disk?); using the exit code {2} the"
+                        + " server saw itself", job.id(), job.attempt(), exitValue);
+            }
             listener.attemptEnded(job.id(), job.attempt(), outcome);
         } catch (QueueException refused) {
             LOG.log(Level.DEBUG, "Exit of job {0} attempt {1} not recorded: {2}", job.id(), job.attempt(),
                     refused.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "Recording the exit of job " + job.id() + " failed", e);
+        } finally {
+            children.remove(key(job));
+            workspaces.removeIfEmpty(job);
         }
     }
 
     // ---- probing ---------------------------------------------------------------------------------
 
+    /** Alive while this server's child for the attempt runs, or (after a restart) while its recorded process does. */
     @Override
     public boolean isAlive(Job job) {
-        return handle(job).isPresent();
+        Process child = children.get(key(job));
+        return child != null ? child.isAlive() : handle(job).isPresent();
     }
 
+    /** The attempt's recorded exit status, else the exit code of this server's own child once it ended. */
     @Override
     public OptionalInt recordedExitCode(Job job) {
-        return files.readInt(files.exitFile(job.id(), job.attempt()));
+        OptionalInt recorded = files.readInt(files.exitFile(job.id(), job.attempt()));
+        if (recorded.isPresent()) {
+            return recorded;
+        }
+        Process child = children.get(key(job));
+        return child != null && !child.isAlive() ? OptionalInt.of(child.exitValue()) : OptionalInt.empty();
     }
 
     /** The live process of the job's current attempt: its recorded pid (or the wrapper's pid file), same start time. */
     private Optional<ProcessHandle> handle(Job job) {
-        Long pid = job.process() != null ? Long.valueOf(job.process().pid()) : pidFromFile(job.id(), job.attempt());
+        Long pid = leaderPid(job);
         if (pid == null) {
             return Optional.empty();
         }
@@ -171,8 +201,11 @@ public final class ProcessJobLauncher implements JobLauncher {
         return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> sameStart(h, expectedStart));
     }
 
-    private Long pidFromFile(JobId id, int attempt) {
-        OptionalInt pid = files.readInt(files.pidFile(id, attempt));
+    private Long leaderPid(Job job) {
+        if (job.process() != null) {
+            return job.process().pid();
+        }
+        OptionalInt pid = files.readInt(files.pidFile(job.id(), job.attempt()));
         return pid.isPresent() ? Long.valueOf(pid.getAsInt()) : null;
     }
 
@@ -188,25 +221,30 @@ public final class ProcessJobLauncher implements JobLauncher {
         return handle.info().startInstant().orElse(null);
     }
 
+    private static String key(Job job) {
+        return job.id().value() + "." + job.attempt();
+    }
+
     // ---- stopping --------------------------------------------------------------------------------
 
     /**
-     * SIGTERM to the attempt's process group, up to {@code grace} for it to exit, then SIGKILL; returns
-     * once no process of the group is left (bounded).
+     * SIGTERM to the attempt's process group and to every process carrying its job id, up to
+     * {@code grace} for them to exit, then SIGKILL; returns once none is left.
+     *
+     * @throws StopIncompleteException when processes are still there after SIGKILL (the job keeps its GPUs)
      */
     @Override
     public void stop(Job job, Duration grace) {
-        Long pgid = job.process() != null ? Long.valueOf(job.process().pid()) : pidFromFile(job.id(), job.attempt());
-        if (pgid == null || handle(job).isEmpty() && !ProcessGroups.exists(pgid)) {
-            return;
+        Long group = isAlive(job) ? leaderPid(job) : null;
+        List<Long> left = JobProcesses.stopAll(job.id(), group, grace);
+        if (!left.isEmpty()) {
+            throw new StopIncompleteException("job " + job.id() + ": processes " + left + " are still there "
+                    + JobProcesses.KILL_WAIT.toSeconds() + " s after SIGKILL; the job keeps its GPUs until they are gone");
         }
-        ProcessGroups.signal(pgid, "TERM");
-        if (!ProcessGroups.awaitGone(pgid, grace)) {
-            LOG.log(Level.INFO, "Job {0} did not stop within {1} s; killing its process group", job.id(), grace.toSeconds());
-            ProcessGroups.signal(pgid, "KILL");
-            if (!ProcessGroups.awaitGone(pgid, KILL_WAIT)) {
-                LOG.log(Level.WARNING, "Process group {0} of job {1} is still there after SIGKILL", pgid, job.id());
-            }
-        }
+    }
+
+    /** A job's id as it appears in its processes' environment, for tests that look for leftovers. */
+    static List<Long> processesOf(JobId id) {
+        return JobProcesses.carrying(id);
     }
 }

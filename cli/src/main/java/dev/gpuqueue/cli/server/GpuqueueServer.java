@@ -2,6 +2,9 @@ package dev.gpuqueue.cli.server;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import dev.gpuqueue.cli.runner.CudaDevices;
+import dev.gpuqueue.cli.runner.JobUser;
+import dev.gpuqueue.cli.runner.LaunchOptions;
 import dev.gpuqueue.core.error.StoreException;
 import dev.gpuqueue.core.port.GpuInventory;
 import dev.gpuqueue.core.port.HostStatus;
@@ -14,6 +17,7 @@ import dev.gpuqueue.gpu.GpuInventories;
 import dev.gpuqueue.gpu.GpuModule;
 import dev.gpuqueue.http.ApiDependencies;
 import dev.gpuqueue.http.HttpApi;
+import dev.gpuqueue.http.HttpOptions;
 import dev.gpuqueue.http.TokenAuth;
 import dev.gpuqueue.sqlite.SqliteDatabase;
 import dev.gpuqueue.sqlite.SqliteModule;
@@ -24,6 +28,7 @@ import java.io.StringWriter;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 
@@ -44,7 +49,8 @@ public final class GpuqueueServer {
 
     private GpuqueueServer(ServerConfig config, GpuInventories.Selection gpus) {
         this.gpus = gpus;
-        this.injector = Guice.createInjector(new SqliteModule(), new GpuModule(gpus.inventory()), new ServerModule(config));
+        this.injector = Guice.createInjector(new SqliteModule(), new GpuModule(gpus.inventory()),
+                new ServerModule(config, launchOptions(config, gpus.inventory())));
     }
 
     /** The injector for a configuration, without starting anything (the graph test uses it). */
@@ -55,9 +61,27 @@ public final class GpuqueueServer {
     /** Starts everything and prints the startup summary on {@code out}. */
     public static GpuqueueServer start(ServerConfig config, PrintWriter out) {
         createDirectories(config);
-        GpuqueueServer server = new GpuqueueServer(config, GpuInventories.select(config.simulateGpus()));
+        GpuInventories.Selection gpus = GpuInventories.select(config.simulateGpus());
+        GpuqueueServer server;
+        try {
+            server = new GpuqueueServer(config, gpus);
+        } catch (RuntimeException e) {
+            gpus.close();
+            throw e;
+        }
         server.startParts(config, out);
         return server;
+    }
+
+    /** How jobs run: looks up the job user (refused unless the server is root), names GPUs for CUDA. */
+    private static LaunchOptions launchOptions(ServerConfig config, GpuInventory gpus) {
+        JobUser jobUser = config.jobUser() == null ? null : JobUser.lookup(config.jobUser());
+        if (jobUser == null && JobUser.serverUid() == 0) {
+            LOG.log(Level.WARNING, "The server runs as root and so would every job: a job could change the database"
+                    + " and other jobs' files. Start it with --job-user USER (see docs/deploy.md)");
+        }
+        Path jobsDir = config.jobsDir() != null ? config.jobsDir() : LaunchOptions.defaultJobsDir();
+        return new LaunchOptions(jobsDir, config.passEnv(), jobUser, CudaDevices.names(gpus));
     }
 
     private void startParts(ServerConfig config, PrintWriter out) {
@@ -71,7 +95,8 @@ public final class GpuqueueServer {
                     injector.getInstance(GpuInventory.class), injector.getInstance(HostStatus.class),
                     injector.getInstance(JobLogs.class), users,
                     new TokenAuth(users, HttpApi.isLoopback(config.host())), injector.getInstance(Clock.class));
-            app = HttpApi.start(HttpApi.create(deps), config.host(), config.port(), users);
+            app = HttpApi.start(HttpApi.create(deps, new HttpOptions(config.host(), config.allowedHosts(),
+                    config.corsOrigins())), config.host(), config.port(), users);
             printSummary(config, db, users, recovery, out);
         } catch (RuntimeException e) {
             stop();
@@ -93,6 +118,7 @@ public final class GpuqueueServer {
                 gpus.reason() == null ? "" : " (" + gpus.reason() + ")");
         out.printf("  configs:    %s%n", config.configsDir());
         out.printf("  logs:       %s%n", config.logsDir());
+        out.printf("  jobs run:   %s%n", config.jobUser() == null ? "as the server's user" : "as user " + config.jobUser());
         out.printf("  auth:       %s%n", users.singleUserMode()
                 ? "single-user mode (no users yet; every request acts as admin 'local'; loopback only)"
                 : "users mode (bearer tokens)");
@@ -122,6 +148,7 @@ public final class GpuqueueServer {
             }
             injector.getInstance(Scheduler.class).stop();
             injector.getInstance(SqliteDatabase.class).close();
+            gpus.close();
             LOG.log(Level.INFO, "gpuqueue server stopped; running jobs were left running");
         } finally {
             stopped.countDown();
@@ -133,11 +160,15 @@ public final class GpuqueueServer {
         stopped.await();
     }
 
+    /** The state directory and its logs are the server's alone (0700); configs may be shared by their owner. */
     private static void createDirectories(ServerConfig config) {
         for (Path dir : new Path[] {config.home(), config.configsDir(), config.logsDir()}) {
             try {
                 Files.createDirectories(dir);
-            } catch (IOException e) {
+                if (!dir.equals(config.configsDir())) {
+                    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+                }
+            } catch (IOException | UnsupportedOperationException e) {
                 throw new StoreException("cannot create " + dir + ": " + e.getMessage(), e);
             }
         }

@@ -5,6 +5,7 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.gpuqueue.cli.runner.FileJobConfigs;
 import dev.gpuqueue.cli.runner.FileJobLogs;
+import dev.gpuqueue.cli.runner.LaunchOptions;
 import dev.gpuqueue.cli.runner.ProcessJobLauncher;
 import dev.gpuqueue.core.port.GpuInventory;
 import dev.gpuqueue.core.port.JobConfigs;
@@ -23,22 +24,25 @@ import java.util.Map;
 /** Binds the server's own parts: configuration, clock, configs, logs, launcher and the core services. */
 public final class ServerModule extends AbstractModule {
     private final ServerConfig config;
+    private final LaunchOptions launch;
 
-    public ServerModule(ServerConfig config) {
+    /** {@code launch}: how jobs run, resolved before the injector (the job user is looked up then). */
+    public ServerModule(ServerConfig config, LaunchOptions launch) {
         this.config = config;
+        this.launch = launch;
     }
 
     @Override
     protected void configure() {
         bind(ServerConfig.class).toInstance(config);
         bind(Clock.class).toInstance(Clock.systemUTC());
-        bind(SqliteOptions.class).toInstance(SqliteOptions.inHome(config.home()));
+        bind(SqliteOptions.class).toInstance(SqliteOptions.inHome(config.home()).withNewDatabase(config.newDatabase()));
     }
 
     @Provides
     @Singleton
     JobConfigs configs() {
-        return new FileJobConfigs(config.configsDir());
+        return new FileJobConfigs(config.configsDir(), config.home());
     }
 
     @Provides
@@ -50,7 +54,7 @@ public final class ServerModule extends AbstractModule {
     @Provides
     @Singleton
     JobLauncher launcher() {
-        return ProcessJobLauncher.inHome(config.home());
+        return ProcessJobLauncher.inHome(config.home(), launch);
     }
 
     @Provides

@@ -19,9 +19,11 @@ import dev.gpuqueue.core.testing.TestJobs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +37,9 @@ class ProcessJobLauncherTest {
     @TempDir
     Path home;
 
+    @TempDir
+    Path jobs;
+
     private MutableClock clock;
     private GpuQueue queue;
     private InMemoryJobStore store;
@@ -43,9 +48,14 @@ class ProcessJobLauncherTest {
     void queue() {
         clock = MutableClock.at(TestJobs.T0);
         store = new InMemoryJobStore();
-        ProcessJobLauncher launcher = new ProcessJobLauncher(new JobFiles(home.resolve("logs")),
-                installWrapper(), home, Map.of("PATH", System.getenv("PATH"), "FOO", "bar", "GPUQUEUE_TOKEN", "secret",
-                        "GPUQUEUE_URL", "http://x"));
+        startQueue(new LaunchOptions(jobs, List.of("FOO", "PASSED_*"), null, String::valueOf));
+    }
+
+    private void startQueue(LaunchOptions options) {
+        ProcessJobLauncher launcher = new ProcessJobLauncher(new JobFiles(home.resolve("logs")), installWrapper(),
+                new JobWorkspaces(options.jobsDir(), home, options.jobUser()),
+                Map.of("PATH", System.getenv("PATH"), "FOO", "bar", "PASSED_ONE", "1", "MY_SERVER_SECRET", "hunter2",
+                        "GPUQUEUE_TOKEN", "secret", "GPUQUEUE_URL", "http://x", "LC_ALL", "C"), options);
         queue = GpuQueue.builder().store(store).gpus(FakeGpuInventory.withGpus(2)).launcher(launcher).clock(clock)
                 .stopGrace(Duration.ofSeconds(1)).build();
         queue.service().updateSettings(Caller.LOCAL_ADMIN,
@@ -86,9 +96,12 @@ class ProcessJobLauncherTest {
         assertThat(Files.readString(home.resolve("logs").resolve(id.value() + ".1.exit")).strip()).isEqualTo("3");
         String log = log(id);
         assertThat(log).contains("CUDA_DEVICE_ORDER=PCI_BUS_ID", "CUDA_VISIBLE_DEVICES=0", "GPUQUEUE_JOB_ID=" + id.value(),
-                "GPUQUEUE_NUM_PROCESSES=1", "FOO=bar", "FROM_CONFIG=yes", "to-stderr");
+                "GPUQUEUE_NUM_PROCESSES=1", "FOO=bar", "PASSED_ONE=1", "LC_ALL=C", "FROM_CONFIG=yes", "to-stderr");
         assertThat(log).doesNotContain("GPUQUEUE_TOKEN").doesNotContain("secret").doesNotContain("GPUQUEUE_URL")
-                .doesNotContain("GPUQUEUE_SNEAKY");
+                .doesNotContain("GPUQUEUE_SNEAKY").doesNotContain("MY_SERVER_SECRET").doesNotContain("hunter2");
+        assertThat(log).contains("PWD=" + jobs.resolve(id.value()));
+        assertThat(Files.getPosixFilePermissions(home.resolve("logs").resolve(id.value() + ".log")))
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     }
 
     @Test
@@ -119,8 +132,8 @@ class ProcessJobLauncherTest {
 
         assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(cancelled.allocatedGpus()).isEmpty();
-        assertThat(ProcessGroups.exists(wrapper)).as("no process of the group left, zombies included").isFalse();
-        assertThat(ProcessHandle.of(grandchild).filter(ProcessHandle::isAlive)).isEmpty();
+        assertThat(JobProcesses.groupExists(wrapper)).as("no process of the group left, zombies included").isFalse();
+        assertThat(running(grandchild)).isFalse();
         assertThat(ProcessHandle.of(wrapper).filter(ProcessHandle::isAlive)).isEmpty();
     }
 
@@ -134,7 +147,7 @@ class ProcessJobLauncherTest {
         queue.service().cancel(USER, id);
 
         assertThat(job(id).status()).isEqualTo(JobStatus.CANCELLED);
-        assertThat(ProcessGroups.exists(wrapper)).isFalse();
+        assertThat(JobProcesses.groupExists(wrapper)).isFalse();
     }
 
     @Test
@@ -150,7 +163,7 @@ class ProcessJobLauncherTest {
 
         assertThat(job(id).status()).isEqualTo(JobStatus.FAILED);
         assertThat(job(id).errorMessage()).isEqualTo("exceeded max runtime of 60 s");
-        assertThat(ProcessGroups.exists(wrapper)).isFalse();
+        assertThat(JobProcesses.groupExists(wrapper)).isFalse();
     }
 
     @Test
@@ -159,6 +172,95 @@ class ProcessJobLauncherTest {
 
         assertThat(job(id).status()).isEqualTo(JobStatus.FAILED);
         assertThat(job(id).errorMessage()).isEqualTo("launch failed: working directory /no/such/dir does not exist");
+    }
+
+    @Test
+    void cancelAlsoStopsAProcessThatLeftTheGroupAndIgnoresSigterm() throws Exception {
+        Path escaped = home.resolve("escaped.pid");
+        JobId id = submit("sh", "-c", "setsid sh -c 'trap \"\" TERM; echo $$ > " + escaped + "; sleep 300' & sleep 300");
+        Await.until("the escaped process to start", WAIT, () -> readLong(escaped) > 0);
+        long runaway = readLong(escaped);
+        assertThat(ProcessHandle.of(runaway).map(ProcessHandle::isAlive)).hasValue(true);
+
+        Job cancelled = queue.service().cancel(USER, id);
+
+        assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(cancelled.allocatedGpus()).isEmpty();
+        assertThat(running(runaway)).as("the escaped process").isFalse();
+        assertThat(ProcessJobLauncher.processesOf(id)).as("nothing carrying the job's id").isEmpty();
+    }
+
+    @Test
+    void whatAJobLeavesRunningWhenItEndsIsStoppedBeforeItsGpusAreFreed() throws Exception {
+        Path leftover = home.resolve("leftover.pid");
+        JobId id = submit("sh", "-c", "setsid sleep 300 & echo $! > " + leftover + "; sleep 300 & exit 0");
+
+        Await.until("the job to end", WAIT, () -> job(id).status().isTerminal());
+
+        assertThat(job(id).status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(running(readLong(leftover))).isFalse();
+        assertThat(ProcessJobLauncher.processesOf(id)).isEmpty();
+    }
+
+    @Test
+    void anExitStatusThatCouldNotBeWrittenIsStillKnownFromTheServersOwnChild() throws Exception {
+        Path logs = home.resolve("logs");
+        JobId id = submit("sh", "-c", "mkdir " + logs + "/$GPUQUEUE_JOB_ID.1.exit.tmp; exit 7");
+
+        Await.until("the job to end", WAIT, () -> job(id).status().isTerminal());
+
+        assertThat(logs.resolve(id.value() + ".1.exit")).as("the wrapper could not write it").doesNotExist();
+        assertThat(job(id).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job(id).exitCode()).isEqualTo(7);
+        assertThat(job(id).attempt()).as("a known exit status is never requeued").isEqualTo(1);
+    }
+
+    @Test
+    void jobsNeverRunInTheStateDirectory() {
+        JobId id = submit(JobSpec.builder().command(List.of("true")).workingDir(home.toString()).maxAttempts(1).build());
+
+        assertThat(job(id).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job(id).errorMessage()).contains("is inside the server's state directory");
+    }
+
+    @Test
+    void asAnotherUserAJobCannotWriteTheStateOrAnotherJobsFiles() throws Exception {
+        Assumptions.assumeTrue(JobUser.serverUid() == 0, "needs root to run jobs as another user");
+        startQueue(new LaunchOptions(jobs, List.of(), JobUser.lookup("nobody"), String::valueOf));
+        Path database = Files.writeString(home.resolve("jobs.db"), "the database");
+        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx------"));
+        JobId first = submit("sh", "-c", "exit 0");
+        Await.until("the first job to end", WAIT, () -> job(first).status().isTerminal());
+        Path firstExit = home.resolve("logs").resolve(first.value() + ".1.exit");
+
+        JobId intruder = submit("sh", "-c", "id -u; echo x >> " + database + " || echo db-refused; echo 99 > " + firstExit
+                + " || echo exit-refused; cat " + home.resolve("logs").resolve(first.value() + ".log")
+                + " || echo log-refused; pwd");
+        Await.until("the intruder to end", WAIT, () -> job(intruder).status().isTerminal());
+
+        String log = log(intruder);
+        assertThat(log).contains("65534", "db-refused", "exit-refused", "log-refused", jobs.resolve(intruder.value()).toString());
+        assertThat(Files.readString(database)).isEqualTo("the database");
+        assertThat(Files.readString(firstExit).strip()).isEqualTo("0");
+        assertThat(job(intruder).status()).isEqualTo(JobStatus.COMPLETED);
+    }
+
+    @Test
+    void groupMembershipIsReadFromProcStatEvenWhenTheCommandNameHoldsParentheses() {
+        assertThat(JobProcesses.isLiveMemberOf("42 (a) (b) c) S 1 4100 4100 0", 4100)).isTrue();
+        assertThat(JobProcesses.isLiveMemberOf("42 (sleep) Z 1 4100 4100 0", 4100)).as("a zombie").isFalse();
+        assertThat(JobProcesses.isLiveMemberOf("42 (sleep) S 1 4101 4101 0", 4100)).isFalse();
+    }
+
+    /** Whether {@code pid} runs (a zombie, dead but not yet reaped by its new parent, does not). */
+    private static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String state = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[0];
+            return !state.equals("Z") && !state.equals("X");
+        } catch (Exception gone) {
+            return false;
+        }
     }
 
     private static long readLong(Path file) {

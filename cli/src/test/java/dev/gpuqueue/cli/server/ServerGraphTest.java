@@ -28,7 +28,7 @@ class ServerGraphTest {
 
     @Test
     void theInjectorBuildsEveryPartOnOneDatabase() {
-        ServerConfig config = new ServerConfig("127.0.0.1", 0, home, home.resolve("configs"), "4", Duration.ofSeconds(2));
+        ServerConfig config = ServerConfig.of("127.0.0.1", 0, home, home.resolve("configs"), "4", Duration.ofSeconds(2));
         Injector injector = GpuqueueServer.injector(config, GpuInventories.select("4"));
 
         try (SqliteDatabase db = injector.getInstance(SqliteDatabase.class)) {

@@ -27,7 +27,7 @@ final class BodyReads {
     static final int MAX_CONCURRENT = 32;
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEADLINE = Duration.ofSeconds(30);
-    private static final Duration WAIT_FOR_SLOT = Duration.ofMillis(250);
+    private static final Duration WAIT_FOR_SLOT = Duration.ofMillis(100);
 
     private final Semaphore slots = new Semaphore(MAX_CONCURRENT);
 

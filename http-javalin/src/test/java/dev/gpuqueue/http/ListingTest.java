@@ -53,6 +53,43 @@ class ListingTest extends ApiTestBase {
     }
 
     @Test
+    void meIsOnePageWhileItsCountsAreTotals() {
+        for (int i = 0; i < 5; i++) {
+            h.clock.advance(Duration.ofSeconds(1));
+            post("/api/queue/submit", "{\"config_name\": \"train\"}");
+        }
+        JsonNode first = get("/api/queue/me?limit=2").json();
+        JsonNode second = get("/api/queue/me?limit=2&offset=2").json();
+        JsonNode third = get("/api/queue/me?limit=2&offset=4").json();
+        JsonNode all = get("/api/queue/me").json();
+
+        assertThat(all.get("pending_count").asInt()).isEqualTo(5);
+        assertThat(first.get("pending_jobs")).hasSize(2);
+        assertThat(third.get("pending_jobs")).hasSize(1);
+        for (JsonNode page : List.of(first, second, third)) {
+            assertThat(page.get("pending_count").asInt()).isEqualTo(5);
+            assertThat(page.get("best_position")).isEqualTo(all.get("best_position"));
+        }
+        List<String> paged = new ArrayList<>(ids(first.get("pending_jobs")));
+        paged.addAll(ids(second.get("pending_jobs")));
+        paged.addAll(ids(third.get("pending_jobs")));
+        assertThat(paged).isEqualTo(ids(all.get("pending_jobs")));
+    }
+
+    @Test
+    void aSubmitPastUserMaxPendingIs409AndStoresNothing() {
+        post("/api/queue/concurrency", "{\"user_max_pending\": 1}");
+        assertThat(post("/api/queue/submit", "{\"config_name\": \"train\"}").status()).isEqualTo(200);
+        long before = h.jobCount();
+
+        Answer refused = post("/api/queue/submit", "{\"config_name\": \"train\"}");
+
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().get("detail").asText()).contains("the user_max_pending limit of 1");
+        assertThat(h.jobCount()).isEqualTo(before);
+    }
+
+    @Test
     void theDefaultListIsPendingInDispatchOrderThenBlockedOldestFirstThenRunning() {
         JsonNode page = get("/api/queue").json();
 

@@ -18,7 +18,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,6 +35,7 @@ final class ServerProcess implements AutoCloseable {
     private final Path home;
     private final Path log;
     private final List<String> extraArgs;
+    private final Map<String, String> environment = new HashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private int port;
     private Process process;
@@ -55,19 +58,15 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** A variable in the server's environment (as a deployment would set it). */
+    ServerProcess env(String name, String value) {
+        environment.put(name, value);
+        return this;
+    }
+
     ServerProcess start() {
         try {
-            if (port == 0) {
-                try (ServerSocket socket = new ServerSocket(0)) {
-                    port = socket.getLocalPort();
-                }
-            }
-            List<String> command = new ArrayList<>(List.of(java(), "-jar", JAR.toString(), "server", "--home",
-                    home.toString(), "--port", String.valueOf(port), "--simulate-gpus", "4"));
-            command.addAll(extraArgs);
-            Files.writeString(log, "=== start\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            process = launch().start();
             Await.until("the server to answer", Duration.ofSeconds(60), () -> {
                 assertThat(process.isAlive()).as("server died: " + log()).isTrue();
                 return status("GET", "/api/health", null) == 200;
@@ -76,6 +75,31 @@ final class ServerProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Starts the server expecting it to refuse: its exit code and everything it printed. */
+    CliRun startRefused() throws IOException, InterruptedException {
+        Process refused = launch().redirectOutput(ProcessBuilder.Redirect.PIPE).start();
+        String output = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(refused.waitFor(60, TimeUnit.SECONDS)).as("the refused server exits").isTrue();
+        return new CliRun(refused.exitValue(), output);
+    }
+
+    private ProcessBuilder launch() throws IOException {
+        if (port == 0) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+        }
+        List<String> command = new ArrayList<>(List.of(java(), "-jar", JAR.toString(), "server", "--home",
+                home.toString(), "--port", String.valueOf(port), "--simulate-gpus", "4"));
+        command.addAll(extraArgs);
+        Files.createDirectories(home);
+        Files.writeString(log, "=== start\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(environment);
+        return builder;
     }
 
     /** SIGKILL: no shutdown hook, no cleanup, like a power cut for the server (jobs are separate). */

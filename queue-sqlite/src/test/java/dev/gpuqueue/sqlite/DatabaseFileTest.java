@@ -26,6 +26,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -300,6 +305,37 @@ class DatabaseFileTest {
             holder.execute("ROLLBACK");
             store.inTransaction(tx -> tx.insert(job().build()));
             assertThat(store.health()).isEqualTo(StoreHealth.OK);
+        }
+    }
+
+    @Test
+    void healthAnswersAtOnceWhileEveryReaderConnectionIsBusy() throws Exception {
+        try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home))) {
+            int readers = db.options().readConnections();
+            CountDownLatch holding = new CountDownLatch(readers);
+            CountDownLatch release = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(readers + 1);
+            try {
+                for (int i = 0; i < readers; i++) {
+                    pool.submit(() -> db.read(h -> {
+                        holding.countDown();
+                        try {
+                            return release.await(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return false;
+                        }
+                    }));
+                }
+                assertThat(holding.await(10, TimeUnit.SECONDS)).as("every reader taken").isTrue();
+
+                Future<StoreHealth> health = pool.submit(db::health);
+
+                assertThat(health.get(1, TimeUnit.SECONDS)).isEqualTo(StoreHealth.OK);
+            } finally {
+                release.countDown();
+                pool.shutdown();
+            }
         }
     }
 }

@@ -1,10 +1,13 @@
 package dev.gpuqueue.cli.server;
 
+import com.google.inject.CreationException;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import com.google.inject.ProvisionException;
 import dev.gpuqueue.cli.runner.CudaDevices;
 import dev.gpuqueue.cli.runner.JobUser;
 import dev.gpuqueue.cli.runner.LaunchOptions;
+import dev.gpuqueue.core.error.QueueException;
 import dev.gpuqueue.core.error.StoreException;
 import dev.gpuqueue.core.port.GpuInventory;
 import dev.gpuqueue.core.port.HostStatus;
@@ -30,7 +33,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
 
 /**
  * The running server: one injector, and the parts with a lifecycle started in order (database,
@@ -45,6 +50,8 @@ public final class GpuqueueServer {
     private final GpuInventories.Selection gpus;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Javalin app;
+    private SqliteDatabase db;
+    private Scheduler scheduler;
     private boolean stopping;
 
     private GpuqueueServer(ServerConfig config, GpuInventories.Selection gpus) {
@@ -67,10 +74,22 @@ public final class GpuqueueServer {
             server = new GpuqueueServer(config, gpus);
         } catch (RuntimeException e) {
             gpus.close();
-            throw e;
+            throw unwrapped(e);
         }
-        server.startParts(config, out);
+        try {
+            server.startParts(config, out);
+        } catch (RuntimeException e) {
+            throw unwrapped(e);
+        }
         return server;
+    }
+
+    /** A failure of ours that Guice wrapped while providing a part, as itself (one clear line for the user). */
+    private static RuntimeException unwrapped(RuntimeException e) {
+        return e instanceof ProvisionException || e instanceof CreationException
+                ? Stream.iterate((Throwable) e, Objects::nonNull, Throwable::getCause)
+                        .filter(QueueException.class::isInstance).map(RuntimeException.class::cast).findFirst().orElse(e)
+                : e;
     }
 
     /** How jobs run: looks up the job user (refused unless the server is root), names GPUs for CUDA. */
@@ -85,9 +104,9 @@ public final class GpuqueueServer {
     }
 
     private void startParts(ServerConfig config, PrintWriter out) {
-        SqliteDatabase db = injector.getInstance(SqliteDatabase.class);
         try {
-            Scheduler scheduler = injector.getInstance(Scheduler.class);
+            db = injector.getInstance(SqliteDatabase.class);
+            scheduler = injector.getInstance(Scheduler.class);
             UserAdmin users = injector.getInstance(UserAdmin.class);
             Reconciler.Report recovery = injector.getInstance(Reconciler.class).reconcile();
             scheduler.start();
@@ -146,8 +165,12 @@ public final class GpuqueueServer {
             if (app != null) {
                 app.stop();
             }
-            injector.getInstance(Scheduler.class).stop();
-            injector.getInstance(SqliteDatabase.class).close();
+            if (scheduler != null) {
+                scheduler.stop();
+            }
+            if (db != null) {
+                db.close();
+            }
             gpus.close();
             LOG.log(Level.INFO, "gpuqueue server stopped; running jobs were left running");
         } finally {

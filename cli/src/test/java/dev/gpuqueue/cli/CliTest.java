@@ -182,6 +182,17 @@ class CliTest {
     }
 
     @Test
+    void followingPrintsEverythingAJobWritesJustBeforeItEnds() throws Exception {
+        Files.writeString(home.resolve("configs/burst.json"), "{\"command\": [\"sh\", \"-c\", \"sleep 1;"
+                + " head -c 3000000 /dev/zero | tr '\\\\0' x\"]}");
+        String id = submit("burst");
+
+        assertThat(run("jobs", "logs", "-f", id).exit()).isZero();
+
+        assertThat(lastOutput).isEqualTo(Files.readAllBytes(home.resolve("logs").resolve(id + ".log"))).hasSize(3_000_000);
+    }
+
+    @Test
     void cancelOneOrAllWithAConfirmationUnlessForced() throws Exception {
         String first = submit("sleepy");
         String second = submit("sleepy");

@@ -4,6 +4,7 @@ import dev.gpuqueue.core.error.ConfirmationRequiredException;
 import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Level;
+import dev.gpuqueue.core.model.Numbers;
 import dev.gpuqueue.core.port.User;
 import dev.gpuqueue.core.service.UserAdmin;
 import io.javalin.http.Context;
@@ -73,11 +74,6 @@ final class AdminHandlers {
     }
 
     private static long userId(Context ctx) {
-        String raw = ctx.pathParam("user_id");
-        try {
-            return Long.parseLong(raw);
-        } catch (NumberFormatException e) {
-            throw new ValidationException("user_id must be a whole number (got '" + raw + "')");
-        }
+        return Numbers.whole("user_id", ctx.pathParam("user_id"), 1, Long.MAX_VALUE, "a user id (a whole number >= 1)");
     }
 }

@@ -89,6 +89,9 @@ final class ApiErrors {
             case 405 -> "method_not_allowed";
             case 409 -> "conflict";
             case 408 -> "request_timeout";
+            case 414 -> "uri_too_long";
+            case 431 -> "request_header_fields_too_large";
+            case 505 -> "http_version_not_supported";
             case 413 -> "payload_too_large";
             case 415 -> "unsupported_media_type";
             case 503 -> "service_unavailable";
@@ -98,6 +101,9 @@ final class ApiErrors {
 
     /** A JSON problem in words a client can act on, naming the field. */
     static String describe(JacksonException e) {
+        if (e instanceof JsonProcessingException p && String.valueOf(p.getOriginalMessage()).contains("Trailing token")) {
+            return "malformed JSON: content after the JSON value";
+        }
         if (e instanceof UnrecognizedPropertyException u) {
             String known = u.getKnownPropertyIds() == null ? "" : u.getKnownPropertyIds().stream()
                     .map(String::valueOf).sorted().collect(Collectors.joining(", "));
@@ -117,7 +123,8 @@ final class ApiErrors {
             return "the body must be a JSON object";
         }
         String original = e instanceof JsonProcessingException p ? p.getOriginalMessage() : e.getMessage();
-        return "malformed JSON: " + original;
+        // Jackson's advice to clients ("enable JsonReadFeature...") names server settings: cut it.
+        return "malformed JSON: " + String.valueOf(original).replaceAll("\\s*(\\(|;|:)?\\s*(enable|Use) `?[A-Za-z.]*Feature.*$", "");
     }
 
     private static String expected(Class<?> type) {

@@ -8,6 +8,7 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 
 /** Reads JSON request bodies with the API's mapper, refusing empty, oversized, slow and malformed ones. */
@@ -51,6 +52,8 @@ final class Bodies {
 
     /** Beyond this, an oversized body is not read to its end; the connection is simply closed. */
     private static final long MAX_DRAIN_BYTES = 16L << 20;
+    /** And not for longer than this, so a client announcing a huge body and trickling it holds no slot for long. */
+    private static final Duration DRAIN_TIME = Duration.ofSeconds(2);
 
     /**
      * The body as text, read under the bound on concurrent body reads and within
@@ -72,14 +75,15 @@ final class Bodies {
     }
 
     /**
-     * Reads and discards the rest of an oversized body, so the client, still sending it, receives the
-     * 413 instead of a reset connection.
+     * Reads and discards the rest of an oversized body (up to 16 MiB, for up to 2 s), so the client,
+     * still sending it, receives the 413 instead of a reset connection.
      */
     private static void drain(Context ctx) {
         byte[] buffer = new byte[64 * 1024];
         long drained = 0;
+        long deadline = System.nanoTime() + DRAIN_TIME.toNanos();
         try (InputStream in = ctx.req().getInputStream()) {
-            for (int n; drained < MAX_DRAIN_BYTES && (n = in.read(buffer)) > 0; ) {
+            for (int n; drained < MAX_DRAIN_BYTES && System.nanoTime() < deadline && (n = in.read(buffer)) > 0; ) {
                 drained += n;
             }
         } catch (IOException e) {

@@ -9,7 +9,9 @@ import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.List;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 
 /**
  * Builds the gpuqueue HTTP API as a Javalin app (not started): every route of the API from one
@@ -19,6 +21,13 @@ import java.util.List;
 public final class HttpApi {
     /** The largest request body accepted; larger ones are answered 413. */
     public static final long MAX_BODY_BYTES = 1L << 20;
+    /**
+     * Open connections at most; at the limit no more are accepted and the open ones are dropped
+     * after {@link #CROWDED_IDLE_TIMEOUT} without data, so clients that trickle their headers cannot
+     * use up the server's file descriptors.
+     */
+    static final int MAX_CONNECTIONS = 1000;
+    static final Duration CROWDED_IDLE_TIMEOUT = Duration.ofSeconds(1);
 
     private HttpApi() {}
 
@@ -93,8 +102,8 @@ public final class HttpApi {
     }
 
     /**
-     * The app with every route, the request guard of SPEC §14 (Host, Origin, JSON bodies), CORS only
-     * for the allowed origins, bounded body reads, and JSON errors even for requests the web server
+     * The app with every route, the request guard of SPEC §14 (Host, Origin, JSON bodies, CORS only
+     * for the allowed origins), bounded body reads, and JSON errors even for requests the web server
      * refuses itself; start it with {@link #start}.
      */
     public static Javalin create(ApiDependencies deps, HttpOptions options) {
@@ -107,14 +116,12 @@ public final class HttpApi {
             config.http.maxRequestSize = MAX_BODY_BYTES;
             config.http.prefer405over404 = true;
             config.jetty.modifyHttpConfiguration(http -> http.setIdleTimeout(BodyReads.IDLE_TIMEOUT.toMillis()));
-            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler(mapper)));
-            if (!options.corsOrigins().isEmpty()) {
-                config.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
-                    options.corsOrigins().forEach(rule::allowHost);
-                    rule.exposeHeader("X-Log-Offset");
-                    rule.exposeHeader("X-Log-Size");
-                }));
-            }
+            config.jetty.modifyServer(server -> {
+                server.setErrorHandler(new JsonErrorHandler(mapper));
+                NetworkConnectionLimit connections = new NetworkConnectionLimit(MAX_CONNECTIONS, server);
+                connections.setEndPointIdleTimeout(CROWDED_IDLE_TIMEOUT.toMillis());
+                server.addBean(connections);
+            });
             ApiErrors.register(config);
             config.routes.before(guard::check);
             for (Route route : routes) {

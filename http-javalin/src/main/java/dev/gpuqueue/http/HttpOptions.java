@@ -16,7 +16,7 @@ public record HttpOptions(String bindHost, List<String> allowedHosts, List<Strin
     public HttpOptions {
         Objects.requireNonNull(bindHost, "bindHost");
         allowedHosts = allowedHosts.stream().map(h -> h.strip().toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
-        corsOrigins = corsOrigins.stream().map(HttpOptions::origin).toList();
+        corsOrigins = corsOrigins.stream().map(origin -> origin(origin, true)).toList();
     }
 
     /** A server on loopback that answers to loopback names only and allows no cross-origin request. */
@@ -24,15 +24,30 @@ public record HttpOptions(String bindHost, List<String> allowedHosts, List<Strin
         return new HttpOptions("127.0.0.1", List.of(), List.of());
     }
 
-    /** An origin as browsers send it: {@code scheme://host[:port]}, lower case, no path, no trailing slash. */
-    static String origin(String value) {
+    /**
+     * An origin in one spelling, {@code scheme://host[:port]}: lower case, no trailing slash, no
+     * default port ({@code :80} for http, {@code :443} for https).
+     *
+     * @throws ValidationException when {@code strict} and it is not an origin (an {@code Origin}
+     *     header that is not one, {@code null} say, is returned as it is: it matches nothing)
+     */
+    static String origin(String value, boolean strict) {
         String origin = value.strip().toLowerCase(Locale.ROOT);
         while (origin.endsWith("/")) {
             origin = origin.substring(0, origin.length() - 1);
         }
-        if (!origin.matches("https?://[^/\\s]+")) {
-            throw new ValidationException("--cors-origin must be scheme://host[:port], e.g. https://panel.example.org"
-                    + " (got '" + value + "')");
+        if (!origin.matches("https?://[^/\\s?#@]+")) {
+            if (strict) {
+                throw new ValidationException("--cors-origin must be scheme://host[:port], e.g. https://panel.example.org"
+                        + " (got '" + value + "')");
+            }
+            return origin;
+        }
+        if (origin.startsWith("http://") && origin.endsWith(":80")) {
+            return origin.substring(0, origin.length() - 3);
+        }
+        if (origin.startsWith("https://") && origin.endsWith(":443")) {
+            return origin.substring(0, origin.length() - 4);
         }
         return origin;
     }

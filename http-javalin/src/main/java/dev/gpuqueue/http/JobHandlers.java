@@ -78,7 +78,7 @@ final class JobHandlers {
 
     /**
      * The last {@code lines} lines of {@code data}; when {@code data} starts mid-file and holds fewer
-     * lines, its first, partial line is dropped.
+     * lines, its first, partial line is dropped, unless it is all there is (the end of one long line).
      */
     static byte[] lastLines(byte[] data, int lines, boolean startsMidFile) {
         int end = data.length > 0 && data[data.length - 1] == '\n' ? data.length - 1 : data.length;
@@ -91,7 +91,8 @@ final class JobHandlers {
         }
         if (start == 0 && startsMidFile) {
             int firstNewline = indexOf(data, (byte) '\n');
-            start = firstNewline < 0 ? data.length : firstNewline + 1;
+            // A chunk with no line start but the end is one long line's end: that is its last line.
+            start = firstNewline < 0 || firstNewline >= end ? 0 : firstNewline + 1;
         }
         return Arrays.copyOfRange(data, start, data.length);
     }

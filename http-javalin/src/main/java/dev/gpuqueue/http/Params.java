@@ -3,7 +3,7 @@ package dev.gpuqueue.http;
 import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
-import dev.gpuqueue.core.model.Setting;
+import dev.gpuqueue.core.model.Numbers;
 import io.javalin.http.Context;
 import java.util.Locale;
 
@@ -25,9 +25,9 @@ final class Params {
         if (raw == null || raw.isBlank()) {
             return defaultValue;
         }
-        String allowed = max == Integer.MAX_VALUE || max == Long.MAX_VALUE ? "a whole number >= " + min
+        String allowed = max == Long.MAX_VALUE ? "a whole number >= " + min
                 : "a whole number between " + min + " and " + max;
-        return Setting.wholeNumber(name, raw, min, max, allowed);
+        return Numbers.whole(name, raw, min, max, allowed);
     }
 
     static boolean boolParam(Context ctx, String name) {

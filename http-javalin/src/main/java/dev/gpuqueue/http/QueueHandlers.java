@@ -4,7 +4,7 @@ import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
-import dev.gpuqueue.core.model.Setting;
+import dev.gpuqueue.core.model.Numbers;
 import dev.gpuqueue.core.model.Target;
 import dev.gpuqueue.core.service.CleanupResult;
 import dev.gpuqueue.core.service.PassResult;
@@ -29,7 +29,7 @@ final class QueueHandlers {
         this.bodies = bodies;
     }
 
-    /** The submit body; unknown fields are refused by the mapper. */
+    /** The submit body; unknown fields are refused by the mapper; a flag given as {@code null} is not given. */
     record SubmitBody(String configName, Boolean noWait, Boolean anyGpu, String target,
             Map<String, String> workerLabels, Boolean requiresApproval, String idempotencyKey, Boolean dryRun) {}
 
@@ -94,8 +94,11 @@ final class QueueHandlers {
     }
 
     private static Integer wholeOrNull(Object value) {
-        return value == null ? null
-                : (int) Setting.wholeNumber("priority", value, 0, 50, "a whole number between 0 and 50, or null");
+        String allowed = "a whole number between 0 and 50, or null";
+        if (value != null && !(value instanceof Number)) {
+            throw new ValidationException("priority must be " + allowed + " (got \"" + value + "\")");
+        }
+        return value == null ? null : (int) Numbers.whole("priority", value, 0, 50, allowed);
     }
 
     void getConcurrency(Context ctx) {

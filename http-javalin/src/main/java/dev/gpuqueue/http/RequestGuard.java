@@ -12,7 +12,6 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Keeps browsers from being turned against the API (SPEC §14), before any handler runs:
@@ -24,6 +23,9 @@ import java.util.TreeSet;
  *   <li>a request body must be {@code application/json}, so no "simple" cross-site form or text
  *       request is ever accepted (415).
  * </ul>
+ * Origins allowed with {@code --cors-origin} get CORS answers, preflights included; nobody else
+ * gets any CORS header. (Javalin's CORS plugin is not used: it answers a request from another
+ * origin 400 and still runs it.)
  * Thread-safe.
  */
 final class RequestGuard {
@@ -42,10 +44,41 @@ final class RequestGuard {
 
     void check(Context ctx) {
         checkHost(ctx);
-        if (STATE_CHANGES.contains(ctx.method())) {
-            checkOrigin(ctx);
+        String origin = ctx.header("Origin") == null ? null : HttpOptions.origin(ctx.header("Origin"), false);
+        boolean allowed = origin != null && corsOrigins.contains(origin);
+        if (allowed) {
+            ctx.header("Access-Control-Allow-Origin", ctx.header("Origin"));
+            ctx.header("Vary", "Origin");
+            ctx.header("Access-Control-Expose-Headers", "X-Log-Offset, X-Log-Size");
         }
-        checkContentType(ctx);
+        if (ctx.method() == HandlerType.OPTIONS && ctx.header("Access-Control-Request-Method") != null) {
+            preflight(ctx, allowed);
+            return;
+        }
+        boolean stateChange = STATE_CHANGES.contains(ctx.method());
+        if (stateChange && origin != null && !allowed && !origin.equals(ownOrigin(ctx))) {
+            throw new PermissionDeniedException("a state change from the web page origin " + ctx.header("Origin")
+                    + " is refused (cross-site request protection); allow that origin with --cors-origin");
+        }
+        checkContentType(ctx, stateChange);
+    }
+
+    /** A browser asks whether it may send a cross-origin request: yes for an allowed origin, else 403. */
+    private static void preflight(Context ctx, boolean allowed) {
+        if (!allowed) {
+            throw new PermissionDeniedException("cross-origin requests from " + ctx.header("Origin")
+                    + " are not allowed; allow that origin with --cors-origin");
+        }
+        ctx.header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
+        ctx.header("Access-Control-Allow-Headers", "Authorization, Content-Type, X-API-Key, Last-Event-ID");
+        ctx.header("Access-Control-Max-Age", "600");
+        ctx.status(204).skipRemainingHandlers();
+    }
+
+    /** The origin of a page this server served itself, as the request's Host names it; null without Host. */
+    private static String ownOrigin(Context ctx) {
+        String host = ctx.header("Host");
+        return host == null ? null : HttpOptions.origin(ctx.scheme() + "://" + host, false);
     }
 
     private void checkHost(Context ctx) {
@@ -54,29 +87,14 @@ final class RequestGuard {
             return;
         }
         throw new PermissionDeniedException("this server does not answer to the host name '" + host + "' (protection"
-                + " against DNS rebinding); use one of " + new TreeSet<>(hosts)
-                + ", or start the server with --allowed-hosts naming it");
+                + " against DNS rebinding); use its own address, or start the server with --allowed-hosts naming it");
     }
 
-    private void checkOrigin(Context ctx) {
-        String origin = ctx.header("Origin");
-        if (origin == null) {
-            return;
-        }
-        String normalized = origin.strip().toLowerCase(Locale.ROOT);
-        String host = ctx.header("Host");
-        boolean sameOrigin = host != null && (normalized.equals("http://" + host.toLowerCase(Locale.ROOT))
-                || normalized.equals("https://" + host.toLowerCase(Locale.ROOT)));
-        if (!sameOrigin && !corsOrigins.contains(normalized)) {
-            throw new PermissionDeniedException("a state change from the web page origin " + origin + " is refused"
-                    + " (cross-site request protection); allow that origin with --cors-origin");
-        }
-    }
-
-    private static void checkContentType(Context ctx) {
+    /** A body must be JSON; so must a state change that names a type even without a body (an empty form). */
+    private static void checkContentType(Context ctx, boolean stateChange) {
         String type = ctx.header("Content-Type");
         boolean hasBody = ctx.contentLength() > 0 || ctx.header("Transfer-Encoding") != null;
-        if (type == null && !hasBody) {
+        if (!hasBody && (type == null || !stateChange)) {
             return;
         }
         String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);

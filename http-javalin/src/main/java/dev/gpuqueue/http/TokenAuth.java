@@ -4,6 +4,9 @@ import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.service.UserAdmin;
 import io.javalin.http.Context;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Who is calling, from {@code Authorization: Bearer <token>} or {@code X-API-Key: <token>}, looked
@@ -12,8 +15,12 @@ import java.util.Locale;
  * a server without users answers 401. Thread-safe.
  */
 public final class TokenAuth implements CallerResolver {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenAuth.class);
+
     private final UserAdmin users;
     private final boolean loopback;
+    /** The mode of the last request, so a change (the last user removed by another process) is logged once. */
+    private final AtomicReference<Boolean> lastSingleUser = new AtomicReference<>();
 
     /** {@code loopback}: whether the server listens only on a loopback address. */
     public TokenAuth(UserAdmin users, boolean loopback) {
@@ -23,7 +30,13 @@ public final class TokenAuth implements CallerResolver {
 
     @Override
     public Caller resolve(Context ctx) {
-        if (users.singleUserMode()) {
+        boolean singleUser = users.singleUserMode();
+        Boolean before = lastSingleUser.getAndSet(singleUser);
+        if (before != null && before != singleUser) {
+            LOG.warn(singleUser ? "No user exists (any more): single-user mode, every request on a loopback address acts"
+                    + " as admin 'local'" : "Users exist: every request needs a token");
+        }
+        if (singleUser) {
             if (loopback) {
                 return Caller.LOCAL_ADMIN;
             }

@@ -96,6 +96,11 @@ class BrowserSecurityTest {
     }
 
     @Test
+    void aReadNamingAContentTypeWithoutABodyIsAnswered() {
+        assertThat(request("GET", "/api/queue", "Content-Type: text/plain", null).status()).isEqualTo(200);
+    }
+
+    @Test
     void aRebindingHostNameGetsNoAnswerAndNoToken() {
         RawHttp.Response created = RawHttp.send(port, "POST /api/admin/users HTTP/1.1\r\nHost: attacker.example:" + port
                 + "\r\nContent-Type: application/json", "{\"name\": \"mallory\", \"level\": \"admin\"}");
@@ -147,5 +152,26 @@ class BrowserSecurityTest {
         assertThat(other.status()).isEqualTo(403);
         assertThat(other.header("Access-Control-Allow-Origin")).isNull();
         assertThat(h.jobCount()).isEqualTo(1);
+    }
+
+    @Test
+    void withCorsOriginsTheServersOwnPagesStillWorkAndOthersAreNeverAnsweredHalfway() {
+        startWith(new HttpOptions("127.0.0.1", List.of(), List.of("http://dash.example")));
+
+        RawHttp.Response own = request("POST", "/api/queue/submit", "Origin: http://127.0.0.1:" + port
+                + "\r\nContent-Type: application/json", "{\"config_name\": \"train\"}");
+        RawHttp.Response spelledDifferently = request("POST", "/api/queue/submit", "Origin: HTTP://DASH.example:80"
+                + "\r\nContent-Type: application/json", "{\"config_name\": \"train\"}");
+        RawHttp.Response otherRead = request("GET", "/api/queue", "Origin: https://evil.example", null);
+        RawHttp.Response otherPreflight = request("OPTIONS", "/api/queue/submit", "Origin: https://evil.example"
+                + "\r\nAccess-Control-Request-Method: POST", null);
+
+        assertThat(own.status()).as(own.body()).isEqualTo(200);
+        assertThat(own.header("Access-Control-Allow-Origin")).isNull();
+        assertThat(spelledDifferently.status()).as(spelledDifferently.body()).isEqualTo(200);
+        assertThat(otherRead.status()).isEqualTo(200);
+        assertThat(otherRead.header("Access-Control-Allow-Origin")).as("the browser keeps the answer from the page").isNull();
+        assertThat(otherPreflight.status()).isEqualTo(403);
+        assertThat(h.jobCount()).isEqualTo(2);
     }
 }

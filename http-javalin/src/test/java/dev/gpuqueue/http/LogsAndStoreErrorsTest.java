@@ -89,6 +89,8 @@ class LogsAndStoreErrorsTest extends ApiTestBase {
         assertThat(lastLines("a\nb\nc\n", 1, false)).isEqualTo("c\n");
         assertThat(lastLines("", 3, false)).isEmpty();
         assertThat(lastLines("tial\nb\nc\n", 5, true)).as("the chunk began mid-line").isEqualTo("b\nc\n");
+        assertThat(lastLines("end of a long line\n", 1, true)).isEqualTo("end of a long line\n");
+        assertThat(lastLines("end of a long line", 1, true)).isEqualTo("end of a long line");
     }
 
     private static String lastLines(String text, int lines, boolean midFile) {

@@ -45,7 +45,7 @@ class FaultsIT {
                 assertThat(server.status(first)).as("not lost: kept, not yet stored").isEqualTo("running");
                 ServerProcess.Answer health = server.call("GET", "/api/health", null);
                 assertThat(health.status()).isEqualTo(503);
-                assertThat(health.json().get("database").asText()).isEqualTo("failing");
+                assertThat(health.json().get("database").asText()).as(health.body() + "\n" + server.log()).isEqualTo("failing");
                 assertThat(health.body()).contains("is busy").contains("wait to be stored");
                 lock.execute("ROLLBACK");
             }

@@ -42,10 +42,6 @@ final class DatabaseFile {
         return file;
     }
 
-    Path marker() {
-        return marker;
-    }
-
     /**
      * Makes the file ready to open: its directory exists, a database that vanished from a directory
      * that held one is refused (unless {@code newDatabase}), a new file is created private, an old
@@ -131,7 +127,7 @@ final class DatabaseFile {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new StoreException("cannot read the attributes of " + file + ": " + e, e);
+            throw new StoreException("cannot read the attributes of the database file " + file.getFileName(), e);
         }
     }
 

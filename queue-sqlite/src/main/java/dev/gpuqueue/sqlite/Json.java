@@ -37,8 +37,10 @@ final class Json {
         }
 
         JobSpec toSpec() {
+            // A limit beyond today's range could be stored before the range existed: read it as the longest allowed.
+            Long runtime = maxRuntimeSeconds == null ? null : Math.min(maxRuntimeSeconds, JobSpec.MAX_RUNTIME_SECONDS);
             return new JobSpec(command == null ? List.of() : command, numProcesses, deviceIds == null ? List.of() : deviceIds,
-                    env == null ? Map.of() : env, workingDir, estimatedCost, maxAttempts, maxRuntimeSeconds, runName);
+                    env == null ? Map.of() : env, workingDir, estimatedCost, maxAttempts, runtime, runName);
         }
     }
 

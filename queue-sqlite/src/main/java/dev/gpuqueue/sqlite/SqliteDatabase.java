@@ -130,11 +130,6 @@ public final class SqliteDatabase implements AutoCloseable {
         return lastWrite.get();
     }
 
-    /** Whether {@link #health()} is ok. */
-    public boolean isHealthy() {
-        return health().ok();
-    }
-
     // ---- units of work ---------------------------------------------------------------------------
 
     /**
@@ -154,6 +149,7 @@ public final class SqliteDatabase implements AutoCloseable {
             lastWrite.set(StoreHealth.OK);
             return result;
         } catch (JdbiException e) {
+            resetWriter();
             QueueException translated = translate(e);
             throw translated instanceof ConflictException ? translated : failed(translated);
         } finally {
@@ -161,9 +157,31 @@ public final class SqliteDatabase implements AutoCloseable {
         }
     }
 
-    /** Remembers a failed write for {@link #health()}, and logs it. */
+    /**
+     * After a failed write, puts the writer connection back in auto-commit. sqlite-jdbc marks the
+     * connection as in a transaction before its {@code BEGIN IMMEDIATE} runs; when that BEGIN fails
+     * (the lock held elsewhere past the timeout), the next unit of work would otherwise think itself
+     * nested in a transaction that does not exist, run without BEGIN and never commit.
+     */
+    private void resetWriter() {
+        try {
+            Connection connection = writer.getConnection();
+            if (!connection.getAutoCommit()) {
+                try {
+                    connection.rollback();
+                } catch (SQLException noTransaction) {
+                    // the BEGIN never happened: nothing to roll back
+                }
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            LOG.log(Level.DEBUG, "Resetting the writer connection: {0}", e.getMessage());
+        }
+    }
+
+    /** Remembers a failed write for {@link #health()} (since the first failure of a streak), and logs it. */
     private QueueException failed(QueueException failure) {
-        lastWrite.set(StoreHealth.failing(failure.getMessage(), Instant.now()));
+        lastWrite.updateAndGet(last -> StoreHealth.failing(failure.getMessage(), last.ok() ? Instant.now() : last.since()));
         LOG.log(Level.WARNING, "A database write failed: {0}", failure.getMessage());
         return failure;
     }

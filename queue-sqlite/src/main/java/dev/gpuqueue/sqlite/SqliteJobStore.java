@@ -32,7 +32,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -54,6 +56,7 @@ public final class SqliteJobStore implements JobStore {
 
     private final SqliteDatabase db;
     private final ThreadLocal<Boolean> inUnit = ThreadLocal.withInitial(() -> false);
+    private final Set<String> reportedBadSettings = ConcurrentHashMap.newKeySet();
 
     public SqliteJobStore(SqliteDatabase db) {
         this.db = Objects.requireNonNull(db, "db");
@@ -233,17 +236,16 @@ public final class SqliteJobStore implements JobStore {
         @Override
         public List<Job> pendingOfUserInDispatchOrder(long userId, QueueSettings settings, Instant now, int limit,
                 int offset) {
-            List<long[]> keys = h.createQuery("SELECT seq, COALESCE(priority_override, priority) AS base, queued_at,"
-                            + " aging_since FROM jobs INDEXED BY jobs_status_user WHERE status = 'pending' AND user_id = :user")
+            List<DispatchOrder.Key> keys = h.createQuery("SELECT seq, COALESCE(priority_override, priority) AS base,"
+                            + " queued_at, aging_since FROM jobs INDEXED BY jobs_status_user"
+                            + " WHERE status = 'pending' AND user_id = :user")
                     .bind("user", userId)
-                    .map((rs, ctx) -> new long[] {rs.getLong("seq"), rs.getLong("base") + Aging.boost(
+                    .map((rs, ctx) -> new DispatchOrder.Key(rs.getInt("base") + Aging.boost(
                             Duration.between(Times.instant(rs.getLong("aging_since")), now), settings),
-                            rs.getLong("queued_at")})
+                            Times.instant(rs.getLong("queued_at")), rs.getLong("seq")))
                     .list();
-            List<Long> page = keys.stream()
-                    .sorted(Comparator.<long[]>comparingLong(k -> -k[1]).thenComparingLong(k -> k[2])
-                            .thenComparingLong(k -> k[0]))
-                    .skip(offset).limit(limit).map(k -> k[0]).toList();
+            List<Long> page = keys.stream().sorted(DispatchOrder.KEY_ORDER)
+                    .skip(offset).limit(limit).map(DispatchOrder.Key::seq).toList();
             if (page.isEmpty()) {
                 return List.of();
             }
@@ -360,19 +362,23 @@ public final class SqliteJobStore implements JobStore {
             QueueSettings.Builder settings = QueueSettings.DEFAULTS.toBuilder();
             h.createQuery("SELECT name, value FROM settings")
                     .map((rs, ctx) -> Map.entry(rs.getString("name"), rs.getString("value")))
-                    .forEach(stored -> Setting.byWireName(stored.getKey()).ifPresentOrElse(
-                            setting -> load(settings, setting, stored.getValue()),
-                            () -> LOG.log(Level.WARNING, "Ignoring unknown stored setting {0}", stored.getKey())));
+                    .forEach(stored -> Setting.byWireName(stored.getKey()).ifPresent(
+                            setting -> load(settings, setting, stored.getValue())));
             return settings.build();
         }
 
-        /** A stored value that no longer fits its setting is logged and replaced by the default, never a failed read. */
-        private static void load(QueueSettings.Builder settings, Setting setting, String json) {
+        /**
+         * A stored value that no longer fits its setting is replaced by the default, never a failed
+         * read; it is logged once per value (settings are read on every pass).
+         */
+        private void load(QueueSettings.Builder settings, Setting setting, String json) {
             try {
                 settings.set(setting, Json.literal(json));
             } catch (QueueException e) {
-                LOG.log(Level.WARNING, "Stored setting {0} = {1} is unusable ({2}); using the default {3}",
-                        setting.wireName(), json, e.getMessage(), setting.defaultValue());
+                if (reportedBadSettings.add(setting.wireName() + "=" + json)) {
+                    LOG.log(Level.WARNING, "Stored setting {0} = {1} is unusable ({2}); using the default {3}",
+                            setting.wireName(), json, e.getMessage(), setting.defaultValue());
+                }
             }
         }
 

@@ -55,7 +55,7 @@ class DatabaseFileTest {
     void aNewDatabaseIsCreatedInWalModeAtTheLatestVersion() throws Exception {
         try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home.resolve("nested/dir")))) {
             assertThat(db.schemaVersion()).isEqualTo(SqliteDatabase.LATEST_VERSION);
-            assertThat(db.isHealthy()).isTrue();
+            assertThat(db.health().ok()).isTrue();
             String mode = db.read(h -> h.createQuery("PRAGMA journal_mode").mapTo(String.class).one());
             assertThat(mode).isEqualToIgnoringCase("wal");
         }
@@ -208,7 +208,7 @@ class DatabaseFileTest {
 
         assertThatThrownBy(() -> new SqliteJobStore(db).read(r -> r.settings()))
                 .isInstanceOf(StoreException.class).hasMessageContaining("is closed");
-        assertThat(db.isHealthy()).isFalse();
+        assertThat(db.health().ok()).isFalse();
     }
 
     @Test
@@ -335,6 +335,33 @@ class DatabaseFileTest {
             } finally {
                 release.countDown();
                 pool.shutdown();
+            }
+        }
+    }
+
+    @Test
+    void aWriteThatFoundTheLockTakenLeavesTheWriterReadyForRealTransactions() throws Exception {
+        SqliteOptions options = SqliteOptions.inHome(home).withBusyTimeout(Duration.ofMillis(100));
+        try (SqliteDatabase db = SqliteDatabase.open(options);
+                Connection other = DriverManager.getConnection("jdbc:sqlite:" + file());
+                Statement holder = other.createStatement()) {
+            SqliteJobStore store = new SqliteJobStore(db);
+            holder.execute("BEGIN IMMEDIATE");
+            for (int i = 0; i < 3; i++) {
+                assertThatThrownBy(() -> store.inTransaction(tx -> tx.insert(job().build())))
+                        .as("still locked").isInstanceOf(StoreUnavailableException.class);
+                assertThatThrownBy(() -> store.inTransaction(tx -> tx.settings()))
+                        .as("a unit that only reads needs the lock too").isInstanceOf(StoreUnavailableException.class);
+                assertThat(db.health().ok()).isFalse();
+            }
+            holder.execute("ROLLBACK");
+
+            store.inTransaction(tx -> tx.insert(job().build()));
+
+            try (Statement reader = other.createStatement();
+                    var rows = reader.executeQuery("SELECT COUNT(*) FROM jobs")) {
+                rows.next();
+                assertThat(rows.getInt(1)).as("committed and visible to another connection").isEqualTo(1);
             }
         }
     }

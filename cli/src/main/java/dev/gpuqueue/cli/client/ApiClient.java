@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,9 +26,28 @@ public final class ApiClient {
     private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /**
+     * @throws ClientException when {@code base} is not a server address ({@code http(s)://host[:port]},
+     *     no path)
+     */
     public ApiClient(String base, String token) {
-        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this.base = checkedBase(base);
         this.token = token == null || token.isBlank() ? null : token.strip();
+    }
+
+    private static String checkedBase(String base) {
+        String trimmed = base.strip().replaceAll("/+$", "");
+        try {
+            URI uri = new URI(trimmed);
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null
+                    || !uri.getRawPath().isEmpty() || uri.getRawQuery() != null) {
+                throw new URISyntaxException(trimmed, "not http(s)://host[:port]");
+            }
+            return trimmed;
+        } catch (URISyntaxException e) {
+            throw new ClientException("--url must be the server's address, e.g. http://127.0.0.1:8000 (no path); got '"
+                    + base + "'");
+        }
     }
 
     public String base() {

@@ -42,8 +42,14 @@ public final class JobsCommand {
             return spec.commandLine().getOut();
         }
 
+        private ApiClient api;
+
+        /** One client for the whole command (a log of any length is read through one connection pool). */
         ApiClient api() {
-            return options.client();
+            if (api == null) {
+                api = options.client();
+            }
+            return api;
         }
     }
 
@@ -287,7 +293,8 @@ public final class JobsCommand {
         @Option(names = {"-f", "--follow"}, description = "Keep printing new output until the job ends.")
         boolean follow;
 
-        @Option(names = "--tail", paramLabel = "N", description = "Start with the last N lines (1..100000).")
+        @Option(names = "--tail", paramLabel = "N",
+                description = "Start with the last N lines (1..100000) found in the last MiB of the log.")
         Integer tail;
 
         /** Streams the log chunk by chunk (constant memory, whatever its size) to the terminal as bytes. */
@@ -313,8 +320,7 @@ public final class JobsCommand {
                     return 0;
                 }
                 if (atEnd && !isActive()) {
-                    terminal.write(api().bytes(path + "?offset=" + offset).body());
-                    terminal.flush();
+                    drainFrom(offset, path, terminal);
                     return 0;
                 }
                 if (atEnd) {
@@ -322,6 +328,19 @@ public final class JobsCommand {
                 }
                 tail = null;
                 chunk = api().bytes(path + "?offset=" + offset);
+            }
+        }
+
+        /** After the job ended: everything it wrote since {@code offset}, however much. */
+        private void drainFrom(long offset, String path, OutputStream terminal) throws IOException {
+            while (true) {
+                HttpResponse<byte[]> chunk = api().bytes(path + "?offset=" + offset);
+                terminal.write(chunk.body());
+                terminal.flush();
+                offset = header(chunk, "X-Log-Offset");
+                if (chunk.body().length == 0 || offset >= header(chunk, "X-Log-Size")) {
+                    return;
+                }
             }
         }
 

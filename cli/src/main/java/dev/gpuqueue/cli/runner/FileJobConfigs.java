@@ -3,6 +3,8 @@ package dev.gpuqueue.cli.runner;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -16,6 +18,7 @@ import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.port.JobConfigs;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +36,9 @@ public final class FileJobConfigs implements JobConfigs {
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .build();
 
@@ -42,15 +48,7 @@ public final class FileJobConfigs implements JobConfigs {
     /** Configs in {@code dir}; a {@code working_dir} inside {@code stateDir} (the server's state) is refused. */
     public FileJobConfigs(Path dir, Path stateDir) {
         this.dir = dir.toAbsolutePath().normalize();
-        this.stateDir = realOrNormalized(stateDir);
-    }
-
-    private static Path realOrNormalized(Path path) {
-        try {
-            return path.toRealPath();
-        } catch (IOException notThereYet) {
-            return path.toAbsolutePath().normalize();
-        }
+        this.stateDir = stateDir;
     }
 
     public Path dir() {
@@ -77,7 +75,7 @@ public final class FileJobConfigs implements JobConfigs {
         if (!file.getParent().equals(dir)) {
             throw new ValidationException("invalid config_name '" + name + "': configs live directly in the configs directory");
         }
-        if (!Files.exists(file)) {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new ConfigNotFoundException(name, null);
         }
         Path real = realPathInside(file, name, shown);
@@ -85,12 +83,17 @@ public final class FileJobConfigs implements JobConfigs {
         try {
             config = MAPPER.readValue(real.toFile(), ConfigFile.class);
         } catch (JsonMappingException e) {
+            if (isEmpty(e)) {
+                throw new ValidationException("config '" + name + "' (" + shown + ") is empty");
+            }
             String field = e.getPath().stream().map(r -> r.getFieldName() == null ? "[" + r.getIndex() + "]" : r.getFieldName())
                     .collect(Collectors.joining("."));
             throw new ValidationException("config '" + name + "' (" + shown + ") is invalid"
                     + (field.isEmpty() ? "" : " at '" + field + "'") + ": " + expected(e) + where(e));
         } catch (JsonProcessingException e) {
-            throw new ValidationException("config '" + name + "' (" + shown + ") is not valid JSON" + where(e));
+            String what = e instanceof InputCoercionException ? " has a number out of range"
+                    : e.getOriginalMessage().startsWith("Duplicate field") ? " has a key twice" : " is not valid JSON";
+            throw new ValidationException("config '" + name + "' (" + shown + ")" + what + where(e));
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "Cannot read config {0}: {1}", real, e.getMessage());
             throw new ValidationException("config '" + name + "' (" + shown + ") cannot be read");
@@ -130,17 +133,35 @@ public final class FileJobConfigs implements JobConfigs {
      * elsewhere is refused (its target is not named).
      */
     private Path realPathInside(Path file, String name, String shown) {
+        Path real;
         try {
-            Path real = file.toRealPath();
-            if (!real.getParent().equals(dir.toRealPath()) || !Files.isRegularFile(real)) {
-                LOG.log(System.Logger.Level.WARNING, "Config {0} points outside the configs directory, to {1}", file, real);
-                throw new ValidationException("config '" + name + "' (" + shown + ") is a link to a file outside the"
-                        + " configs directory; configs must be regular files in it");
-            }
-            return real;
+            real = file.toRealPath();
         } catch (IOException e) {
-            throw new ConfigNotFoundException(name, null);
+            LOG.log(System.Logger.Level.WARNING, "Config {0} cannot be resolved: {1}", file, e.toString());
+            throw new ValidationException("config '" + name + "' (" + shown + ") cannot be resolved (a link that"
+                    + " leads nowhere, or in a loop)");
         }
+        if (!real.getParent().equals(realDir())) {
+            LOG.log(System.Logger.Level.WARNING, "Config {0} points outside the configs directory, to {1}", file, real);
+            throw new ValidationException("config '" + name + "' (" + shown + ") is a link to a file outside the"
+                    + " configs directory; configs must be regular files in it");
+        }
+        if (!Files.isRegularFile(real)) {
+            throw new ValidationException("config '" + name + "' (" + shown + ") is not a regular file");
+        }
+        return real;
+    }
+
+    private Path realDir() {
+        try {
+            return dir.toRealPath();
+        } catch (IOException e) {
+            return dir;
+        }
+    }
+
+    private static boolean isEmpty(JsonMappingException e) {
+        return String.valueOf(e.getOriginalMessage()).startsWith("No content to map");
     }
 
     /** What the file should have held at the failing place, in words that never quote the file's content. */
@@ -149,11 +170,29 @@ public final class FileJobConfigs implements JobConfigs {
             return "unknown field; allowed: command, num_processes, device_ids, env, working_dir, estimated_cost,"
                     + " max_attempts, max_runtime_seconds, run_name";
         }
+        if (e.getCause() instanceof InputCoercionException || String.valueOf(e.getOriginalMessage()).contains("out of range")) {
+            return "a number out of range";
+        }
         if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
-            return "expected " + m.getTargetType().getSimpleName().toLowerCase(Locale.ROOT).replace("list", "a list")
-                    .replace("map", "an object of strings");
+            return "expected " + kind(m.getTargetType());
         }
         return "a value of the wrong type";
+    }
+
+    private static String kind(Class<?> type) {
+        if (List.class.isAssignableFrom(type)) {
+            return "a list";
+        }
+        if (Map.class.isAssignableFrom(type)) {
+            return "an object of strings";
+        }
+        if (type == Integer.class || type == Long.class || type == int.class || type == long.class) {
+            return "a whole number";
+        }
+        if (type == Double.class || type == double.class) {
+            return "a number";
+        }
+        return type == String.class ? "a string" : "an object with the config's fields";
     }
 
     private static String where(JsonProcessingException e) {
@@ -162,10 +201,10 @@ public final class FileJobConfigs implements JobConfigs {
     }
 
     private void checkWorkingDir(String workingDir) {
-        if (workingDir == null) {
-            return;
+        if (workingDir != null && !Path.of(workingDir).isAbsolute()) {
+            throw new ValidationException("working_dir must be an absolute path (got " + workingDir + ")");
         }
-        if (realOrNormalized(Path.of(workingDir)).startsWith(stateDir)) {
+        if (workingDir != null && JobWorkspaces.inside(stateDir, Path.of(workingDir))) {
             throw new ValidationException("working_dir " + workingDir + " is inside the server's state directory;"
                     + " jobs never run there");
         }

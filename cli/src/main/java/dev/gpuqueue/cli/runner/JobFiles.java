@@ -19,7 +19,6 @@ import java.util.Set;
  * URL-safe, so these names never leave the directory. Thread-safe.
  */
 final class JobFiles {
-    private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
     private final Path dir;
 
@@ -34,8 +33,7 @@ final class JobFiles {
     /** Creates the directory, private to the server's user, when it is missing. */
     void prepare() throws IOException {
         if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-            Files.setPosixFilePermissions(dir, PRIVATE_DIR);
+            PrivateDirectories.ensure(dir);
         }
     }
 

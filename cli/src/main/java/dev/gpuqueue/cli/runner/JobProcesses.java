@@ -40,11 +40,12 @@ final class JobProcesses {
         if (awaitGone(id, group, grace)) {
             return List.of();
         }
-        signalAll(id, group, "KILL");
-        awaitGone(id, group, KILL_WAIT);
+        Long stillThere = group != null && groupExists(group) ? group : null; // an empty group's id may be reused
+        signalAll(id, stillThere, "KILL");
+        awaitGone(id, stillThere, KILL_WAIT);
         List<Long> left = new ArrayList<>(carrying(id));
-        if (group != null && groupExists(group)) {
-            left.add(-group);
+        if (stillThere != null && groupExists(stillThere)) {
+            left.add(-stillThere);
         }
         return left;
     }

@@ -30,12 +30,19 @@ public record JobUser(String name, int uid, int gid, String home, String shell) 
         if (fields.length < 7) {
             throw new ValidationException("cannot read the user database entry of '" + nameOrUid + "'");
         }
-        JobUser user = new JobUser(fields[0], Integer.parseInt(fields[2]), Integer.parseInt(fields[3]), fields[5],
-                fields[6]);
+        JobUser user = new JobUser(fields[0], id(fields[2], nameOrUid), id(fields[3], nameOrUid), fields[5], fields[6]);
         if (user.uid() == 0) {
             throw new ValidationException("--job-user " + nameOrUid + " is root; name an unprivileged user, e.g. nobody");
         }
         return user;
+    }
+
+    private static int id(String field, String nameOrUid) {
+        try {
+            return Math.toIntExact(Long.parseLong(field));
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new ValidationException("--job-user " + nameOrUid + ": its uid or gid '" + field + "' is not usable");
+        }
     }
 
     /** The uid this server runs as. */

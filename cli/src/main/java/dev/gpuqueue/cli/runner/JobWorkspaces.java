@@ -1,6 +1,7 @@
 package dev.gpuqueue.cli.runner;
 
 import dev.gpuqueue.core.error.LaunchException;
+import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.model.Job;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -16,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * server's state directory, where they could reach the database and other jobs' files. Thread-safe.
  */
 final class JobWorkspaces {
+    private static final System.Logger LOG = System.getLogger(JobWorkspaces.class.getName());
     private final Path jobsDir;
     private final Path stateDir;
     private final JobUser jobUser;
@@ -25,8 +27,14 @@ final class JobWorkspaces {
         this.stateDir = stateDir.toAbsolutePath().normalize();
         this.jobUser = jobUser;
         if (this.jobsDir.startsWith(this.stateDir)) {
-            throw new LaunchException("the jobs directory " + this.jobsDir + " is inside the state directory "
+            throw new ValidationException("the jobs directory " + this.jobsDir + " is inside the state directory "
                     + this.stateDir + "; choose one outside it with --jobs-dir");
+        }
+        try {
+            prepareJobsDir();
+        } catch (IOException | LaunchException | UnsupportedOperationException e) {
+            throw new ValidationException("the jobs directory " + this.jobsDir + " cannot be used: " + e.getMessage()
+                    + " (--jobs-dir)");
         }
     }
 
@@ -54,8 +62,10 @@ final class JobWorkspaces {
                 Files.setAttribute(own, "unix:gid", jobUser.gid(), LinkOption.NOFOLLOW_LINKS);
             }
             return own;
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new LaunchException("cannot prepare the job's working directory in " + jobsDir + ": " + e.getMessage(), e);
+        } catch (IOException | UnsupportedOperationException | LaunchException e) {
+            LOG.log(System.Logger.Level.WARNING, "Cannot prepare the working directory of job {0} in {1}: {2}",
+                    job.id(), jobsDir, e.getMessage());
+            throw new LaunchException("cannot prepare the job's working directory (the server's log says why)", e);
         }
     }
 
@@ -78,7 +88,7 @@ final class JobWorkspaces {
      */
     private void prepareJobsDir() throws IOException {
         if (!Files.exists(jobsDir, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectories(jobsDir);
+            Files.createDirectory(jobsDir); // never its parents: a mistyped path should fail, not create /nonexistent
         }
         PosixFileAttributes attributes = Files.readAttributes(jobsDir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         int owner = (Integer) Files.getAttribute(jobsDir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
@@ -90,13 +100,22 @@ final class JobWorkspaces {
     }
 
     private void checkOutsideState(Path dir) {
+        if (inside(stateDir, dir)) {
+            throw new LaunchException("working directory " + dir + " is inside the server's state directory;"
+                    + " jobs never run there (set another working_dir)");
+        }
+    }
+
+    /** Whether {@code dir} (through its links, where it exists) lies in {@code stateDir}. */
+    static boolean inside(Path stateDir, Path dir) {
+        return realOrNormalized(dir).startsWith(realOrNormalized(stateDir));
+    }
+
+    private static Path realOrNormalized(Path path) {
         try {
-            if (dir.toRealPath().startsWith(stateDir.toRealPath())) {
-                throw new LaunchException("working directory " + dir + " is inside the server's state directory;"
-                        + " jobs never run there (set another working_dir)");
-            }
-        } catch (IOException e) {
-            throw new LaunchException("working directory " + dir + " cannot be resolved: " + e.getMessage(), e);
+            return path.toRealPath();
+        } catch (IOException notThere) {
+            return path.toAbsolutePath().normalize();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.gpuqueue.cli.runner;
 
+import dev.gpuqueue.core.error.ValidationException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -16,6 +17,12 @@ public record LaunchOptions(Path jobsDir, List<String> passEnv, JobUser jobUser,
     public LaunchOptions {
         Objects.requireNonNull(jobsDir, "jobsDir");
         passEnv = List.copyOf(passEnv);
+        for (String name : passEnv) {
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*\\*?") || name.startsWith("GPUQUEUE_")) {
+                throw new ValidationException("--pass-env " + name + ": give a variable name (or NAME_PREFIX*);"
+                        + " GPUQUEUE_ variables are the server's own and never passed on");
+            }
+        }
         Objects.requireNonNull(visibleDevice, "visibleDevice");
     }
 

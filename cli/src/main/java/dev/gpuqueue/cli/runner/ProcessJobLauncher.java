@@ -24,7 +24,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs local jobs as operating-system processes. Each attempt runs under {@code setsid} in its own
@@ -43,6 +49,8 @@ public final class ProcessJobLauncher implements JobLauncher {
     private static final String WRAPPER_RESOURCE = "job-wrapper.sh";
     /** How long processes left behind by an attempt that ended get between SIGTERM and SIGKILL. */
     static final Duration STRAY_GRACE = Duration.ofSeconds(2);
+    /** How often processes that outlived even SIGKILL (stuck in the kernel) are tried again. */
+    static final Duration LEFTOVER_RECHECK = Duration.ofSeconds(30);
 
     private final JobFiles files;
     private final Path wrapper;
@@ -51,6 +59,19 @@ public final class ProcessJobLauncher implements JobLauncher {
     private final LaunchOptions options;
     /** This server's own children, by attempt: their exit status is known even where no exit file could be written. */
     private final Map<String, Process> children = new ConcurrentHashMap<>();
+    /**
+     * Attempts this launcher watches (launched or adopted) until their end is reported: alive until
+     * then, even while what they left behind is being stopped, so no tick frees their GPUs early.
+     */
+    private final Set<String> watching = ConcurrentHashMap.newKeySet();
+    /** Stops in progress, by attempt: the attempt's end waits for its stop, which gives every process the full grace. */
+    private final Map<String, CompletableFuture<Void>> stops = new ConcurrentHashMap<>();
+    /** Where attempts' ends are handled: stopping leftovers may take a while, never on a shared pool. */
+    private final Executor watchers = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "gpuqueue-job-watcher");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     ProcessJobLauncher(JobFiles files, Path wrapper, JobWorkspaces workspaces, Map<String, String> serverEnvironment,
             LaunchOptions options) {
@@ -121,63 +142,91 @@ public final class ProcessJobLauncher implements JobLauncher {
             Files.deleteIfExists(files.exitFile(job.id(), job.attempt()));
             process = builder.start();
         } catch (IOException e) {
-            throw new LaunchException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+            workspaces.removeIfEmpty(job);
+            LOG.log(Level.WARNING, "Job {0}: cannot start {1}: {2}", job.id(), argv, e.getMessage());
+            throw new LaunchException("cannot start " + command.get(0) + " (" + withoutPaths(e.getMessage()) + ")", e);
         }
         children.put(key(job), process);
+        watching.add(key(job));
         ProcessRef ref = new ProcessRef(process.pid(), startTime(process.toHandle()));
         LOG.log(Level.INFO, "Job {0} attempt {1} started as pid {2} on GPUs [{3}]", job.id(), job.attempt(),
                 String.valueOf(process.pid()), env.get("CUDA_VISIBLE_DEVICES"));
-        process.onExit().thenRun(() -> ended(job, listener, process.pid(), process.exitValue()));
+        process.onExit().thenRunAsync(() -> ended(job, listener, process.pid(), process.exitValue()), watchers);
         return Optional.of(ref);
     }
 
     @Override
     public void adopt(Job job, AttemptListener listener) {
+        watching.add(key(job));
         Optional<ProcessHandle> handle = handle(job);
         if (handle.isEmpty()) {
-            ended(job, listener, null, null);
+            watchers.execute(() -> ended(job, listener, null, null));
             return;
         }
-        handle.get().onExit().thenRun(() -> ended(job, listener, handle.get().pid(), null));
+        handle.get().onExit().thenRunAsync(() -> ended(job, listener, handle.get().pid(), null), watchers);
     }
 
     /**
-     * An attempt's leading process ended: stop whatever it left behind, then report how it ended (its
-     * recorded exit status, else {@code exitValue} as seen by this server, else "no exit status").
+     * An attempt's leading process ended: stop whatever it left behind (its GPUs stay held until
+     * nothing of it runs), then report how it ended: its recorded exit status, else {@code exitValue}
+     * as seen by this server, else lost (nothing tells how it ended).
      */
     private void ended(Job job, AttemptListener listener, Long group, Integer exitValue) {
         try {
-            List<Long> left = JobProcesses.stopAll(job.id(), group, STRAY_GRACE);
-            if (!left.isEmpty()) {
-                LOG.log(Level.WARNING, "Job {0}: processes {1} are still there after the attempt ended", job.id(), left);
-            }
+            stopLeftovers(job, group);
             OptionalInt recorded = files.readInt(files.exitFile(job.id(), job.attempt()));
-            AttemptOutcome outcome = recorded.isPresent() ? AttemptOutcome.exited(recorded.getAsInt())
-                    : exitValue != null ? AttemptOutcome.exited(exitValue)
-                    : AttemptOutcome.failed("the process ended without recording an exit status");
             if (recorded.isEmpty() && exitValue != null) {
                 LOG.log(Level.WARNING, "Job {0} attempt {1}: no exit file (full disk?); using the exit code {2} the"
                         + " server saw itself", job.id(), job.attempt(), exitValue);
             }
-            listener.attemptEnded(job.id(), job.attempt(), outcome);
+            if (recorded.isPresent() || exitValue != null) {
+                listener.attemptEnded(job.id(), job.attempt(),
+                        AttemptOutcome.exited(recorded.isPresent() ? recorded.getAsInt() : exitValue));
+            } else {
+                listener.attemptLost(job.id(), job.attempt(), AttemptListener.NO_EXIT_STATUS);
+            }
         } catch (QueueException refused) {
             LOG.log(Level.DEBUG, "Exit of job {0} attempt {1} not recorded: {2}", job.id(), job.attempt(),
                     refused.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "Recording the exit of job " + job.id() + " failed", e);
         } finally {
             children.remove(key(job));
+            watching.remove(key(job));
             workspaces.removeIfEmpty(job);
+        }
+    }
+
+    /** Stops what the attempt left running, and waits (trying again now and then) until none is left. */
+    private void stopLeftovers(Job job, Long group) throws InterruptedException {
+        CompletableFuture<Void> stop = stops.get(key(job));
+        if (stop != null) {
+            try {
+                stop.get(); // the stop in progress gives every process the full grace, then stops them all
+            } catch (ExecutionException failed) {
+                // the stop gave up (processes stuck); what is left is dealt with below
+            }
+        }
+        List<Long> left = JobProcesses.stopAll(job.id(), group, STRAY_GRACE);
+        while (!left.isEmpty()) {
+            LOG.log(Level.WARNING, "Job {0}: processes {1} are still there after SIGKILL; the job keeps its GPUs until"
+                    + " they are gone (trying again in {2} s)", job.id(), left, LEFTOVER_RECHECK.toSeconds());
+            TimeUnit.MILLISECONDS.sleep(LEFTOVER_RECHECK.toMillis());
+            left = JobProcesses.stopAll(job.id(), null, STRAY_GRACE);
         }
     }
 
     // ---- probing ---------------------------------------------------------------------------------
 
-    /** Alive while this server's child for the attempt runs, or (after a restart) while its recorded process does. */
+    /**
+     * Alive while this launcher watches the attempt (until its end, leftovers stopped, is reported),
+     * or, for an attempt it does not watch, while its recorded process runs.
+     */
     @Override
     public boolean isAlive(Job job) {
-        Process child = children.get(key(job));
-        return child != null ? child.isAlive() : handle(job).isPresent();
+        return watching.contains(key(job)) || handle(job).isPresent();
     }
 
     /** The attempt's recorded exit status, else the exit code of this server's own child once it ended. */
@@ -221,6 +270,11 @@ public final class ProcessJobLauncher implements JobLauncher {
         return handle.info().startInstant().orElse(null);
     }
 
+    /** An I/O error's message without the server's directories it names (it reaches the job's owner). */
+    static String withoutPaths(String message) {
+        return String.valueOf(message).replaceAll("\\(in directory \"[^\"]*\"\\)", "").replaceAll("(/[^\\s:\"]+)+", "<path>");
+    }
+
     private static String key(Job job) {
         return job.id().value() + "." + job.attempt();
     }
@@ -235,8 +289,17 @@ public final class ProcessJobLauncher implements JobLauncher {
      */
     @Override
     public void stop(Job job, Duration grace) {
-        Long group = isAlive(job) ? leaderPid(job) : null;
-        List<Long> left = JobProcesses.stopAll(job.id(), group, grace);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        stops.put(key(job), done);
+        List<Long> left;
+        try {
+            Process child = children.get(key(job));
+            boolean leaderRuns = child != null ? child.isAlive() : handle(job).isPresent();
+            left = JobProcesses.stopAll(job.id(), leaderRuns ? leaderPid(job) : null, grace);
+        } finally {
+            stops.remove(key(job), done);
+            done.complete(null);
+        }
         if (!left.isEmpty()) {
             throw new StopIncompleteException("job " + job.id() + ": processes " + left + " are still there "
                     + JobProcesses.KILL_WAIT.toSeconds() + " s after SIGKILL; the job keeps its GPUs until they are gone");

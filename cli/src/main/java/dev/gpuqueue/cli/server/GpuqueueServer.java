@@ -7,6 +7,7 @@ import com.google.inject.ProvisionException;
 import dev.gpuqueue.cli.runner.CudaDevices;
 import dev.gpuqueue.cli.runner.JobUser;
 import dev.gpuqueue.cli.runner.LaunchOptions;
+import dev.gpuqueue.cli.runner.PrivateDirectories;
 import dev.gpuqueue.core.error.QueueException;
 import dev.gpuqueue.core.error.StoreException;
 import dev.gpuqueue.core.port.GpuInventory;
@@ -31,7 +32,6 @@ import java.io.StringWriter;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -67,6 +67,7 @@ public final class GpuqueueServer {
 
     /** Starts everything and prints the startup summary on {@code out}. */
     public static GpuqueueServer start(ServerConfig config, PrintWriter out) {
+        HttpOptions http = new HttpOptions(config.host(), config.allowedHosts(), config.corsOrigins());
         createDirectories(config);
         GpuInventories.Selection gpus = GpuInventories.select(config.simulateGpus());
         GpuqueueServer server;
@@ -77,7 +78,7 @@ public final class GpuqueueServer {
             throw unwrapped(e);
         }
         try {
-            server.startParts(config, out);
+            server.startParts(config, http, out);
         } catch (RuntimeException e) {
             throw unwrapped(e);
         }
@@ -103,7 +104,7 @@ public final class GpuqueueServer {
         return new LaunchOptions(jobsDir, config.passEnv(), jobUser, CudaDevices.names(gpus));
     }
 
-    private void startParts(ServerConfig config, PrintWriter out) {
+    private void startParts(ServerConfig config, HttpOptions http, PrintWriter out) {
         try {
             db = injector.getInstance(SqliteDatabase.class);
             scheduler = injector.getInstance(Scheduler.class);
@@ -114,8 +115,7 @@ public final class GpuqueueServer {
                     injector.getInstance(GpuInventory.class), injector.getInstance(HostStatus.class),
                     injector.getInstance(JobLogs.class), users,
                     new TokenAuth(users, HttpApi.isLoopback(config.host())), injector.getInstance(Clock.class));
-            app = HttpApi.start(HttpApi.create(deps, new HttpOptions(config.host(), config.allowedHosts(),
-                    config.corsOrigins())), config.host(), config.port(), users);
+            app = HttpApi.start(HttpApi.create(deps, http), config.host(), config.port(), users);
             printSummary(config, db, users, recovery, out);
         } catch (RuntimeException e) {
             stop();
@@ -185,15 +185,12 @@ public final class GpuqueueServer {
 
     /** The state directory and its logs are the server's alone (0700); configs may be shared by their owner. */
     private static void createDirectories(ServerConfig config) {
-        for (Path dir : new Path[] {config.home(), config.configsDir(), config.logsDir()}) {
-            try {
-                Files.createDirectories(dir);
-                if (!dir.equals(config.configsDir())) {
-                    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-                }
-            } catch (IOException | UnsupportedOperationException e) {
-                throw new StoreException("cannot create " + dir + ": " + e.getMessage(), e);
-            }
+        try {
+            PrivateDirectories.ensure(config.home());
+            PrivateDirectories.ensure(config.logsDir());
+            Files.createDirectories(config.configsDir());
+        } catch (IOException e) {
+            throw new StoreException("cannot create the state directory " + config.home() + ": " + e.getMessage(), e);
         }
     }
 }

@@ -76,4 +76,28 @@ class FileJobConfigsTest {
                 .hasMessageContaining("is inside the server's state directory");
         assertThat(files.resolve("outside").workingDir()).isEqualTo(elsewhere.toString());
     }
+
+    @Test
+    void configsAreReadStrictlyWithMessagesThatSayWhatIsWrong() throws Exception {
+        Files.writeString(configs.resolve("twice.json"), "{\"command\": [\"a\"], \"num_processes\": 1, \"num_processes\": 2}");
+        Files.writeString(configs.resolve("trailing.json"), "{\"command\": [\"a\"]} garbage");
+        Files.writeString(configs.resolve("half.json"), "{\"command\": [\"a\"], \"num_processes\": 1.5}");
+        Files.writeString(configs.resolve("empty.json"), "");
+        Files.writeString(configs.resolve("forever.json"), "{\"command\": [\"a\"], \"max_runtime_seconds\": 9223372036854775807}");
+        Files.writeString(configs.resolve("notalist.json"), "{\"command\": \"a\"}");
+        Files.writeString(configs.resolve("relative.json"), "{\"command\": [\"a\"], \"working_dir\": \"data\"}");
+        Files.createDirectory(configs.resolve("adir.json"));
+        Files.createSymbolicLink(configs.resolve("loop.json"), configs.resolve("loop.json"));
+
+        assertThatThrownBy(() -> files.resolve("twice")).hasMessage("config 'twice' (configs/twice.json) has a key twice"
+                + " (line 1, column 55)");
+        assertThatThrownBy(() -> files.resolve("trailing")).hasMessageContaining("is not valid JSON");
+        assertThatThrownBy(() -> files.resolve("half")).hasMessageContaining("at 'num_processes'");
+        assertThatThrownBy(() -> files.resolve("empty")).hasMessage("config 'empty' (configs/empty.json) is empty");
+        assertThatThrownBy(() -> files.resolve("forever")).hasMessageContaining("max_runtime_seconds must be between 1 and");
+        assertThatThrownBy(() -> files.resolve("notalist")).hasMessageContaining("at 'command': expected a list");
+        assertThatThrownBy(() -> files.resolve("relative")).hasMessageContaining("working_dir must be an absolute path");
+        assertThatThrownBy(() -> files.resolve("adir")).hasMessageContaining("is not a regular file");
+        assertThatThrownBy(() -> files.resolve("loop")).hasMessageContaining("cannot be resolved");
+    }
 }

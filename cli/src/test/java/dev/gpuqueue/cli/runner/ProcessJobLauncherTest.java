@@ -1,8 +1,10 @@
 package dev.gpuqueue.cli.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpuqueue.core.GpuQueue;
+import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Job;
@@ -203,6 +205,23 @@ class ProcessJobLauncherTest {
     }
 
     @Test
+    void theTickLeavesAnAttemptAloneWhileWhatItLeftIsBeingStopped() throws Exception {
+        Path leftover = home.resolve("leftover.pid");
+        JobId id = submit("sh", "-c", "setsid sh -c 'trap \"\" TERM; echo $$ > " + leftover + "; sleep 300' & sleep 0.5; exit 0");
+        Await.until("the leftover to start", WAIT, () -> readLong(leftover) > 0);
+        long wrapper = job(id).process().pid();
+        Await.until("the job's command to end", WAIT, () -> ProcessHandle.of(wrapper).map(p -> !p.isAlive()).orElse(true));
+
+        assertThat(queue.scheduler().checkRunningProcesses()).as("the leftover is still being stopped").isZero();
+        assertThat(job(id).status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(job(id).allocatedGpus()).containsExactly(0);
+
+        Await.until("the job to end", WAIT, () -> job(id).status().isTerminal());
+        assertThat(job(id).status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(running(readLong(leftover))).isFalse();
+    }
+
+    @Test
     void anExitStatusThatCouldNotBeWrittenIsStillKnownFromTheServersOwnChild() throws Exception {
         Path logs = home.resolve("logs");
         JobId id = submit("sh", "-c", "mkdir " + logs + "/$GPUQUEUE_JOB_ID.1.exit.tmp; exit 7");
@@ -213,6 +232,29 @@ class ProcessJobLauncherTest {
         assertThat(job(id).status()).isEqualTo(JobStatus.FAILED);
         assertThat(job(id).exitCode()).isEqualTo(7);
         assertThat(job(id).attempt()).as("a known exit status is never requeued").isEqualTo(1);
+    }
+
+    @Test
+    void passEnvTakesVariableNamesButNeverTheServersOwn() {
+        assertThat(new LaunchOptions(jobs, List.of("WANDB_PROJECT", "HF_*"), null, String::valueOf).passEnv()).hasSize(2);
+        for (String bad : List.of("GPUQUEUE_TOKEN", "A B", "=X", "")) {
+            assertThatThrownBy(() -> new LaunchOptions(jobs, List.of(bad), null, String::valueOf))
+                    .as(bad).isInstanceOf(ValidationException.class).hasMessageContaining("--pass-env");
+        }
+    }
+
+    @Test
+    void aJobsDirectoryThatCannotBeUsedIsRefusedWhenTheServerStartsNotAtEachLaunch() throws Exception {
+        Path link = Files.createSymbolicLink(home.getParent().resolve("link-" + home.getFileName()), jobs);
+        try {
+            assertThatThrownBy(() -> new JobWorkspaces(link, home, null)).isInstanceOf(ValidationException.class)
+                    .hasMessageContaining("--jobs-dir");
+            assertThatThrownBy(() -> new JobWorkspaces(jobs.resolve("no/such/parent"), home, null))
+                    .isInstanceOf(ValidationException.class);
+            assertThat(jobs.resolve("no")).as("no parent was created").doesNotExist();
+        } finally {
+            Files.delete(link);
+        }
     }
 
     @Test

@@ -12,6 +12,8 @@ import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.model.ProcessRef;
 import dev.gpuqueue.core.model.Submitter;
+import dev.gpuqueue.core.port.AttemptListener;
+import dev.gpuqueue.core.port.AttemptOutcome;
 import dev.gpuqueue.core.service.Reconciler;
 import dev.gpuqueue.core.service.SettingsUpdate;
 import dev.gpuqueue.core.testing.Await;
@@ -52,9 +54,18 @@ class RecoveryWithRealProcessesTest {
         if (script == null) {
             return running;
         }
-        ProcessRef ref = launcher.launch(running, (jobId, attempt, outcome) -> { }).orElseThrow();
+        ProcessRef ref = launcher.launch(running, UNHEARD).orElseThrow();
         return store.inTransaction(tx -> tx.update(running, running.launched(ref)));
     }
+
+    /** The server that launched the attempts dies before hearing of them. */
+    private static final AttemptListener UNHEARD = new AttemptListener() {
+        @Override
+        public void attemptEnded(JobId jobId, int attempt, AttemptOutcome outcome) {}
+
+        @Override
+        public void attemptLost(JobId jobId, int attempt, String reason) {}
+    };
 
     private Job job(String id) {
         return store.read(r -> r.find(JobId.of(id))).orElseThrow();

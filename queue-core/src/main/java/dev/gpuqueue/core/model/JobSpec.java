@@ -30,6 +30,7 @@ public record JobSpec(
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     public static final int MAX_PROCESSES = 1024;
     public static final int MAX_ATTEMPTS_LIMIT = 100;
+    public static final long MAX_RUNTIME_SECONDS = 366L * 24 * 3600;
 
     public JobSpec {
         command = List.copyOf(command);
@@ -43,9 +44,18 @@ public record JobSpec(
                 throw new ValidationException("device_ids must be GPU indices >= 0, got " + deviceIds);
             }
         }
-        for (String key : env.keySet()) {
+        for (Map.Entry<String, String> variable : env.entrySet()) {
+            String key = variable.getKey();
             if (key.isEmpty() || key.contains("=") || key.indexOf('\0') >= 0) {
                 throw new ValidationException("env names must be non-empty and contain no '=' or NUL: '" + key + "'");
+            }
+            if (variable.getValue().indexOf('\0') >= 0) {
+                throw new ValidationException("env value of " + key + " contains a NUL character");
+            }
+        }
+        for (String argument : command) {
+            if (argument.indexOf('\0') >= 0) {
+                throw new ValidationException("command arguments must not contain a NUL character");
             }
         }
         if (workingDir != null && workingDir.isBlank()) {
@@ -57,8 +67,9 @@ public record JobSpec(
         if (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
             throw new LimitOutOfRangeException("max_attempts", maxAttempts, "between 1 and " + MAX_ATTEMPTS_LIMIT);
         }
-        if (maxRuntimeSeconds != null && maxRuntimeSeconds <= 0) {
-            throw new LimitOutOfRangeException("max_runtime_seconds", maxRuntimeSeconds, "> 0 or absent");
+        if (maxRuntimeSeconds != null && (maxRuntimeSeconds < 1 || maxRuntimeSeconds > MAX_RUNTIME_SECONDS)) {
+            throw new LimitOutOfRangeException("max_runtime_seconds", maxRuntimeSeconds,
+                    "between 1 and " + MAX_RUNTIME_SECONDS + " (366 days), or absent for no limit");
         }
         if (runName != null && runName.isBlank()) {
             runName = null;

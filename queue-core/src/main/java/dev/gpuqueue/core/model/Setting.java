@@ -3,16 +3,16 @@ package dev.gpuqueue.core.model;
 import dev.gpuqueue.core.error.LimitOutOfRangeException;
 import dev.gpuqueue.core.error.ValidationException;
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
- * The one table of queue settings: wire name, type, range, whether {@code null} is allowed, and how
- * to read and set it on {@link QueueSettings}. Validation, storage, the API's settings object and
- * the documentation all go through it, in this order. Defaults are {@link QueueSettings#DEFAULTS}.
+ * The one table of queue settings: wire name, type, range, what {@code null} means where it is
+ * allowed, and how to read and set it on {@link QueueSettings}. Validation, storage and the API's
+ * settings object go through it, in this order; {@code OpenApiDocumentTest} keeps the documented
+ * settings equal to it. Defaults are {@link QueueSettings#DEFAULTS}.
  */
 public enum Setting {
     MAX_CONCURRENT("max_concurrent", Type.WHOLE, 1, 100, null,
@@ -39,7 +39,7 @@ public enum Setting {
             QueueSettings::userMaxPending, (b, v) -> b.userMaxPending((Integer) v));
 
     /** What a setting holds. */
-    public enum Type {
+    enum Type {
         /** A whole number within {@code min..max}. */
         WHOLE,
         /** {@code true} or {@code false}. */
@@ -70,14 +70,6 @@ public enum Setting {
 
     public String wireName() {
         return wireName;
-    }
-
-    public Type type() {
-        return type;
-    }
-
-    public boolean nullable() {
-        return nullMeans != null;
     }
 
     /** The setting's value in {@code settings}: Integer, Boolean, Double, or null. */
@@ -121,23 +113,22 @@ public enum Setting {
             return null;
         }
         if (type != Type.BOOLEAN && !(value instanceof Number)) {
-            throw new ValidationException(wireName + " must be " + allowed() + " (got " + quote(value) + ")");
+            throw new ValidationException(wireName + " must be " + allowed() + " (got " + Numbers.quote(value) + ")");
         }
         return switch (type) {
             case BOOLEAN -> {
                 if (value instanceof Boolean b) {
                     yield b;
                 }
-                throw new ValidationException(wireName + " must be true or false (got " + quote(value) + ")");
+                throw new ValidationException(wireName + " must be true or false (got " + Numbers.quote(value) + ")");
             }
-            case WHOLE -> (int) wholeNumber(wireName, value, min, max, allowed());
+            case WHOLE -> (int) Numbers.whole(wireName, value, min, max, allowed());
             case DECIMAL -> {
-                BigDecimal number = decimal(wireName, value, allowed());
-                double d = number.doubleValue();
-                if (Double.isInfinite(d) || number.compareTo(BigDecimal.valueOf(min)) < 0) {
+                BigDecimal number = Numbers.decimal(wireName, value, allowed());
+                if (number.compareTo(BigDecimal.valueOf(min)) < 0 || Double.isInfinite(number.doubleValue())) {
                     throw new LimitOutOfRangeException(wireName, number, allowed());
                 }
-                yield d;
+                yield number.doubleValue();
             }
         };
     }
@@ -145,59 +136,5 @@ public enum Setting {
     /** Sets this setting on {@code builder} to {@code value} after {@link #parse}. */
     public void set(QueueSettings.Builder builder, Object value) {
         setter.accept(builder, parse(value));
-    }
-
-    /**
-     * A whole number in {@code min..max} from JSON or text, however it was written ({@code 7},
-     * {@code 7.0}); anything beyond the range, at any size, is refused quoting the value as sent.
-     */
-    public static long wholeNumber(String field, Object value, long min, long max, String allowed) {
-        BigDecimal number = decimal(field, value, allowed);
-        BigInteger whole;
-        try {
-            whole = number.toBigIntegerExact();
-        } catch (ArithmeticException notWhole) {
-            throw new ValidationException(field + " must be " + allowed + " (got " + quote(value) + ")");
-        }
-        if (whole.compareTo(BigInteger.valueOf(min)) < 0 || whole.compareTo(BigInteger.valueOf(max)) > 0) {
-            throw new LimitOutOfRangeException(field, shown(value), allowed);
-        }
-        return whole.longValueExact();
-    }
-
-    private static BigDecimal decimal(String field, Object value, String allowed) {
-        try {
-            if (value instanceof BigDecimal d) {
-                return d;
-            }
-            if (value instanceof BigInteger i) {
-                return new BigDecimal(i);
-            }
-            if (value instanceof Double || value instanceof Float) {
-                double d = ((Number) value).doubleValue();
-                if (Double.isFinite(d)) {
-                    return BigDecimal.valueOf(d);
-                }
-                throw new LimitOutOfRangeException(field, value, allowed);
-            }
-            if (value instanceof Number n) {
-                return BigDecimal.valueOf(n.longValue());
-            }
-            if (value instanceof String text) {
-                return new BigDecimal(text.strip());
-            }
-        } catch (NumberFormatException notANumber) {
-            // refused below
-        }
-        throw new ValidationException(field + " must be " + allowed + " (got " + quote(value) + ")");
-    }
-
-    /** A value as sent, for "must be ... (got X)": strings quoted, numbers as written. */
-    private static String quote(Object value) {
-        return value instanceof String s ? "\"" + s + "\"" : shown(value);
-    }
-
-    private static String shown(Object value) {
-        return value instanceof String s ? s.strip() : String.valueOf(value);
     }
 }

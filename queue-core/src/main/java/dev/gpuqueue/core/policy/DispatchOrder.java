@@ -23,11 +23,16 @@ public final class DispatchOrder {
         return job.basePriorityOrOverride() + Aging.boost(job, settings, now);
     }
 
+    /** What dispatch order compares: the effective priority, {@code queued_at} and the submit sequence. */
+    public record Key(int effectivePriority, Instant queuedAt, long seq) {}
+
+    /** The dispatch order over keys alone, for stores that sort without reading whole jobs. */
+    public static final Comparator<Key> KEY_ORDER = Comparator.comparingInt(Key::effectivePriority).reversed()
+            .thenComparing(Key::queuedAt).thenComparingLong(Key::seq);
+
     /** Orders entries whose effective priority is already computed. */
-    public static final Comparator<QueueEntry> ENTRY_ORDER = Comparator
-            .comparingInt(QueueEntry::effectivePriority).reversed()
-            .thenComparing(e -> e.job().queuedAt())
-            .thenComparingLong(e -> e.job().seq());
+    public static final Comparator<QueueEntry> ENTRY_ORDER = Comparator.comparing(
+            e -> new Key(e.effectivePriority(), e.job().queuedAt(), e.job().seq()), KEY_ORDER);
 
     /**
      * Ranks the pending jobs among {@code jobs} in dispatch order, each with its effective priority

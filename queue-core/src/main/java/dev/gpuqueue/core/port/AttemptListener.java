@@ -7,7 +7,16 @@ import dev.gpuqueue.core.model.JobId;
  * thread; the attempt number is the lease: a report for an attempt that no longer holds the job is
  * refused.
  */
-@FunctionalInterface
 public interface AttemptListener {
+    /** The reason of an attempt whose process ended and left no exit status. */
+    String NO_EXIT_STATUS = "its process ended without recording an exit status";
+
+    /** The attempt ended with {@code outcome} (an exit code, or a failure in words). */
     void attemptEnded(JobId jobId, int attempt, AttemptOutcome outcome);
+
+    /**
+     * The attempt ended but nothing tells how (no exit status anywhere): it is requeued, or failed
+     * when no attempt is left.
+     */
+    void attemptLost(JobId jobId, int attempt, String reason);
 }

@@ -30,7 +30,12 @@ public interface JobLauncher {
      */
     void stop(Job job, Duration grace);
 
-    /** Whether the attempt's process still runs (same pid and start time, never a recycled pid). */
+    /**
+     * Whether the attempt's process still runs (same pid and start time, never a recycled pid). The
+     * scheduler's tick asks this of every running job whose launch returned a process, and records
+     * the end of one that is no longer alive; a launcher that returns no process is never asked
+     * during a run (only at recovery).
+     */
     boolean isAlive(Job job);
 
     /** The exit code recorded outside the server for the job's current attempt, once it ended. */

@@ -1,6 +1,7 @@
 package dev.gpuqueue.core.service;
 
 import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.JobEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.port.AttemptOutcome;
 import java.time.Instant;
@@ -8,41 +9,65 @@ import java.util.Objects;
 
 /**
  * How one attempt of a job ended, as learned at {@code at}: an outcome from its runner (exit code or
- * failure), or lost (outcome unknown, with the reason). Immutable.
+ * failure), lost (outcome unknown), cancelled by someone, or stopped at its time limit. Whoever
+ * learns it first decides: a later report of the same attempt is stale. Immutable.
  */
-record AttemptEnd(JobId jobId, int attempt, AttemptOutcome outcome, String lostReason, Instant at) {
+record AttemptEnd(JobId jobId, int attempt, Kind kind, AttemptOutcome outcome, String reason, String actor, Instant at) {
+
+    /** How the attempt ended. */
+    enum Kind { OUTCOME, LOST, CANCELLED, TIME_LIMIT }
 
     AttemptEnd {
         Objects.requireNonNull(jobId, "jobId");
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(actor, "actor");
         Objects.requireNonNull(at, "at");
-        if ((outcome == null) == (lostReason == null)) {
-            throw new IllegalArgumentException("an attempt end is either an outcome or lost, not both");
+        if ((kind == Kind.OUTCOME) != (outcome != null)) {
+            throw new IllegalArgumentException("an outcome end, and only that, carries an outcome");
         }
     }
 
     static AttemptEnd of(JobId jobId, int attempt, AttemptOutcome outcome, Instant at) {
-        return new AttemptEnd(jobId, attempt, outcome, null, at);
+        return new AttemptEnd(jobId, attempt, Kind.OUTCOME, outcome, null, Scheduler.RUNNER, at);
     }
 
     static AttemptEnd lost(JobId jobId, int attempt, String reason, Instant at) {
-        return new AttemptEnd(jobId, attempt, null, reason, at);
+        return new AttemptEnd(jobId, attempt, Kind.LOST, null, reason, Scheduler.RUNNER, at);
     }
 
-    /** The job after this end: completed or failed by the outcome; requeued or failed when lost. */
+    static AttemptEnd cancelled(Job job, String byWhom, Instant at) {
+        return new AttemptEnd(job.id(), job.attempt(), Kind.CANCELLED, null, "cancelled by " + byWhom, byWhom, at);
+    }
+
+    static AttemptEnd timeLimit(Job job, Instant at) {
+        return new AttemptEnd(job.id(), job.attempt(), Kind.TIME_LIMIT, null,
+                "exceeded max runtime of " + job.spec().maxRuntimeSeconds() + " s", Scheduler.ACTOR, at);
+    }
+
+    /** The job after this end. */
     Job applyTo(Job current) {
-        if (outcome == null) {
-            return current.retryOrFail(lostReason, at);
-        }
-        return outcome.success()
-                ? current.completed(outcome.exitCode(), at)
-                : current.failed(outcome.errorMessage(), outcome.exitCode(), at);
+        return switch (kind) {
+            case OUTCOME -> outcome.success()
+                    ? current.completed(outcome.exitCode(), at)
+                    : current.failed(outcome.errorMessage(), outcome.exitCode(), at);
+            case LOST -> current.retryOrFail(reason, at);
+            case CANCELLED -> current.cancelled(at);
+            case TIME_LIMIT -> current.failed(reason, null, at);
+        };
     }
 
-    /** In words, for the log: "exit code 3", "lost (reason)". */
+    /** The event recording this end on {@code before → after}. */
+    JobEvent event(Job before, Job after) {
+        String detail = kind == Kind.CANCELLED ? reason : after.errorMessage();
+        return JobEvent.of(before, after, at, actor, Scheduler.eventType(after), detail);
+    }
+
+    /** In words, for the log: "exit code 3", "lost (reason)", "cancelled by ada". */
     String describe() {
-        if (outcome == null) {
-            return "lost (" + lostReason + ")";
-        }
-        return outcome.exitCode() != null ? "exit code " + outcome.exitCode() : outcome.failure();
+        return switch (kind) {
+            case OUTCOME -> outcome.exitCode() != null ? "exit code " + outcome.exitCode() : outcome.failure();
+            case LOST -> "lost (" + reason + ")";
+            case CANCELLED, TIME_LIMIT -> reason;
+        };
     }
 }

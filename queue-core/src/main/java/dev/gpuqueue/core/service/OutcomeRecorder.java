@@ -9,11 +9,12 @@ import dev.gpuqueue.core.model.JobId;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -22,7 +23,8 @@ import java.util.function.Function;
  * kept in memory and retried with backoff (0.1 s doubling to 2 s), logging a WARNING with the reason
  * on each failure and an ERROR once it has lasted over a minute, until it is stored; then
  * {@code afterRecorded} runs (a scheduling pass on the freed GPUs). While kept, the job stays running
- * in the store and holds its GPUs. Thread-safe.
+ * in the store and holds its GPUs, and later reports of the same attempt are ignored: the first end
+ * learned wins. Thread-safe.
  */
 final class OutcomeRecorder {
     private static final System.Logger LOG = System.getLogger(OutcomeRecorder.class.getName());
@@ -31,7 +33,7 @@ final class OutcomeRecorder {
     static final Duration ERROR_AFTER = Duration.ofMinutes(1);
 
     private final Function<AttemptEnd, Job> commit;
-    private final Consumer<Job> afterRecorded;
+    private final BiConsumer<AttemptEnd, Job> afterRecorded;
     private final Map<JobId, Kept> kept = new ConcurrentHashMap<>();
     private ScheduledExecutorService retries;
 
@@ -43,17 +45,25 @@ final class OutcomeRecorder {
      *     holds the job, a store exception when it cannot be written now)
      * @param afterRecorded runs after each end is stored, with the job as stored
      */
-    OutcomeRecorder(Function<AttemptEnd, Job> commit, Consumer<Job> afterRecorded) {
+    OutcomeRecorder(Function<AttemptEnd, Job> commit, BiConsumer<AttemptEnd, Job> afterRecorded) {
         this.commit = commit;
         this.afterRecorded = afterRecorded;
     }
 
     /**
-     * Stores {@code end} now, or keeps it for retries when the store cannot be written.
+     * Stores {@code end} now; when the store cannot be written, keeps it for retries and returns
+     * empty. The first end learned of an attempt wins: while one is kept, a later report of the
+     * same attempt is ignored (returns empty).
      *
      * @throws StaleReportException when the attempt no longer holds the job
      */
-    void record(AttemptEnd end) {
+    Optional<Job> record(AttemptEnd end) {
+        Kept earlier = kept.get(end.jobId());
+        if (earlier != null && earlier.end().attempt() == end.attempt()) {
+            LOG.log(Level.DEBUG, "Job {0} attempt {1}: {2} comes after the kept end ({3}); ignored", end.jobId(),
+                    end.attempt(), end.describe(), earlier.end().describe());
+            return Optional.empty();
+        }
         Job stored;
         try {
             stored = commit.apply(end);
@@ -61,10 +71,16 @@ final class OutcomeRecorder {
             if (!isStoreFailure(e)) {
                 throw e;
             }
-            keep(new Kept(end, System.nanoTime(), 1), e);
-            return;
+            if (!(e instanceof QueueException)) {
+                LOG.log(Level.ERROR, "Recording the end of job " + end.jobId() + " failed unexpectedly; retrying", e);
+            }
+            if (kept.putIfAbsent(end.jobId(), new Kept(end, System.nanoTime(), 1)) == null) {
+                scheduleRetry(kept.get(end.jobId()), e);
+            }
+            return Optional.empty();
         }
         recorded(stored, end, null);
+        return Optional.of(stored);
     }
 
     /** Whether an end of this job waits to be stored. */
@@ -93,8 +109,13 @@ final class OutcomeRecorder {
         }
     }
 
-    private void keep(Kept k, RuntimeException failure) {
-        kept.put(k.end().jobId(), k);
+    /** Tries once, now, to store the kept end of job {@code id} (before a cancel or a time limit decides otherwise). */
+    void storeNow(JobId id) {
+        retry(id, false);
+    }
+
+    /** Logs the failure and schedules the next try of {@code k} (one chain of retries per job). */
+    private void scheduleRetry(Kept k, RuntimeException failure) {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - k.firstFailureNanos());
         Duration delay = backoff(k.failures());
         Level level = elapsed.compareTo(ERROR_AFTER) > 0 ? Level.ERROR : Level.WARNING;
@@ -104,7 +125,7 @@ final class OutcomeRecorder {
         executor().schedule(() -> retry(k.end().jobId(), true), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void retry(JobId id, boolean reschedule) {
+    private synchronized void retry(JobId id, boolean reschedule) {
         Kept k = kept.get(id);
         if (k == null) {
             return;
@@ -119,7 +140,9 @@ final class OutcomeRecorder {
             return;
         } catch (RuntimeException e) {
             if (reschedule && isStoreFailure(e)) {
-                keep(new Kept(k.end(), k.firstFailureNanos(), k.failures() + 1), e);
+                Kept again = new Kept(k.end(), k.firstFailureNanos(), k.failures() + 1);
+                kept.put(id, again);
+                scheduleRetry(again, e);
             } else if (!isStoreFailure(e)) {
                 kept.remove(id, k);
                 LOG.log(Level.ERROR, "Job " + id + ": recording its end failed for good", e);
@@ -135,7 +158,7 @@ final class OutcomeRecorder {
                 stored.errorMessage() == null ? "" : ": " + stored.errorMessage(),
                 after == null ? "" : " (stored after " + after.failures() + " failed attempt(s))");
         try {
-            afterRecorded.accept(stored);
+            afterRecorded.accept(end, stored);
         } catch (QueueException e) {
             LOG.log(Level.WARNING, "The pass after job {0} ended failed; the next tick retries: {1}", end.jobId(),
                     e.getMessage());

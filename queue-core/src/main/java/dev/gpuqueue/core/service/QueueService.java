@@ -9,6 +9,7 @@ import dev.gpuqueue.core.error.IllegalTransitionException;
 import dev.gpuqueue.core.error.JobNotFoundException;
 import dev.gpuqueue.core.error.LimitOutOfRangeException;
 import dev.gpuqueue.core.error.PermissionDeniedException;
+import dev.gpuqueue.core.error.StaleReportException;
 import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Job;
@@ -112,8 +113,9 @@ public final class QueueService {
         Instant now = clock.instant();
         AtomicReference<Job> stored = new AtomicReference<>();
         try {
+            AtomicReference<Long> waitingBefore = new AtomicReference<>();
             PassResult pass = scheduler.runPassAfter(tx -> {
-                checkWaitingQuota(tx, caller, tx.settings());
+                waitingBefore.set(waitingJobs(tx, caller));
                 Job job = newJob(caller, request, configName, spec, tx.settings(), now);
                 Job inserted = tx.insert(job);
                 tx.append(JobEvent.of(null, inserted, now, caller.name(), JobEvent.Type.SUBMITTED,
@@ -122,8 +124,12 @@ public final class QueueService {
                 stored.set(inserted);
             }, plan -> {
                 Job job = stored.get();
-                if (request.noWait() && job.status() == PENDING && !startsIn(plan, job.id())) {
+                boolean waits = job.status() == BLOCKED || job.status() == PENDING && !startsIn(plan, job.id());
+                if (waits && request.noWait() && job.status() == PENDING) {
                     throw new NoWaitRejection(reasonIn(plan, job));
+                }
+                if (waits) {
+                    checkWaitingQuota(caller, waitingBefore.get(), plan.tail().input().settings());
                 }
             });
             JobId id = stored.get().id();
@@ -148,13 +154,12 @@ public final class QueueService {
     }
 
     private SubmitResult preview(Caller caller, SubmitRequest request, String configName, JobSpec spec) {
-        QueueSettings settings = store.read(r -> {
-            checkWaitingQuota(r, caller, r.settings());
-            return r.settings();
-        });
+        QueueSettings settings = store.read(JobReader::settings);
+        long waiting = store.read(r -> waitingJobs(r, caller));
         Job candidate = newJob(caller, request, configName, spec, settings, clock.instant())
                 .toBuilder().id(JobId.of("dry-run")).seq(Long.MAX_VALUE).build();
         if (candidate.status() == BLOCKED) {
+            checkWaitingQuota(caller, waiting, settings);
             return new SubmitResult(true, null, SubmitResult.Outcome.BLOCKED, List.of(), null, null, true,
                     approvalReason(request, spec, settings), null);
         }
@@ -169,22 +174,26 @@ public final class QueueService {
         if (request.noWait()) {
             return new SubmitResult(false, null, SubmitResult.Outcome.REJECTED, List.of(), null, null, false, reason, null);
         }
+        checkWaitingQuota(caller, waiting, settings);
         return new SubmitResult(true, null, SubmitResult.Outcome.QUEUED, List.of(), null,
                 entry == null ? null : entry.position(), false, reason, null);
     }
 
-    /** Refuses a submit that would take the caller past {@code user_max_pending} waiting (pending or blocked) jobs. */
-    private static void checkWaitingQuota(JobReader reader, Caller caller, QueueSettings settings) {
+    /** The caller's waiting (pending or blocked) jobs. */
+    private static long waitingJobs(JobReader reader, Caller caller) {
+        return reader.count(new JobQuery(EnumSet.of(PENDING, BLOCKED), caller.userId(), JobQuery.Order.NEWEST_FIRST, 1, 0));
+    }
+
+    /**
+     * Refuses a job that would wait while the caller already has {@code user_max_pending} waiting
+     * (pending or blocked) jobs; a job that starts at once never counts.
+     */
+    private static void checkWaitingQuota(Caller caller, long waiting, QueueSettings settings) {
         Integer quota = settings.userMaxPending();
-        if (quota == null) {
-            return;
-        }
-        long waiting = reader.count(new JobQuery(EnumSet.of(PENDING, BLOCKED), caller.userId(),
-                JobQuery.Order.NEWEST_FIRST, 1, 0));
-        if (waiting >= quota) {
+        if (quota != null && waiting >= quota) {
             throw new ConflictException("user " + caller.name() + " already has " + waiting
                     + " waiting jobs (pending or blocked), the user_max_pending limit of " + quota
-                    + "; wait for some to start, or cancel some, then submit again");
+                    + ", and this job would wait too; wait for some to start, or cancel some, then submit again");
         }
     }
 
@@ -304,13 +313,11 @@ public final class QueueService {
         while (true) {
             Job job = store.read(r -> visibleJob(r, caller, id, "cancel"));
             if (job.status() == RUNNING) {
-                return scheduler.stopThen(job, tx -> {
-                    Job current = tx.find(id).orElseThrow(() -> new JobNotFoundException(id));
-                    if (current.status().isTerminal()) {
-                        throw new IllegalTransitionException(current.status(), JobStatus.CANCELLED);
-                    }
-                    return commitCancel(tx, current, caller, clock.instant());
-                });
+                try {
+                    return scheduler.stopAndRecord(job, AttemptEnd.cancelled(job, caller.name(), clock.instant()));
+                } catch (StaleReportException endedMeanwhile) {
+                    continue; // read it again: a terminal job is then refused, a requeued one cancelled as waiting
+                }
             }
             Instant now = clock.instant();
             Optional<Job> cancelled = store.inTransaction(tx -> {

@@ -6,6 +6,7 @@ import static dev.gpuqueue.core.model.JobStatus.RUNNING;
 import dev.gpuqueue.core.error.LaunchException;
 import dev.gpuqueue.core.error.QueueException;
 import dev.gpuqueue.core.error.StaleReportException;
+import dev.gpuqueue.core.error.StoreUnavailableException;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobEvent;
 import dev.gpuqueue.core.model.JobId;
@@ -56,10 +57,10 @@ public final class Scheduler implements AttemptListener {
 
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
     public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
+    static final Duration STOP_RETRY = Duration.ofMinutes(1);
 
     static final String ACTOR = "scheduler";
     static final String RUNNER = "runner";
-    static final String PROCESS_GONE = "its process ended without recording an exit status";
 
     private final JobStore store;
     private final GpuInventory gpus;
@@ -72,7 +73,14 @@ public final class Scheduler implements AttemptListener {
     /** Jobs whose attempt is being stopped on purpose: their exit is recorded by the stopper, not the runner. */
     private final Set<JobId> stopping = ConcurrentHashMap.newKeySet();
     /** Attempt ends, kept and retried until stored when the store cannot be written. */
-    private final OutcomeRecorder outcomes = new OutcomeRecorder(this::commitEnd, recorded -> runOnce());
+    /** Attempt ends, kept and retried until stored; a pass follows each, except a cancellation. */
+    private final OutcomeRecorder outcomes = new OutcomeRecorder(this::commitEnd, (end, stored) -> {
+        if (end.kind() != AttemptEnd.Kind.CANCELLED) {
+            runOnce();
+        }
+    });
+    /** Jobs past their time limit whose stop failed (processes stuck): not tried again before then. */
+    private final Map<JobId, Instant> stopRetryAfter = new ConcurrentHashMap<>();
 
     private ScheduledExecutorService loop;
     private volatile Instant lastTick;
@@ -168,10 +176,14 @@ public final class Scheduler implements AttemptListener {
             } else {
                 process = launcher.launch(job, this);
             }
-        } catch (RuntimeException e) {
-            String reason = "launch failed: " + (e instanceof LaunchException ? e.getMessage() : e.toString());
+        } catch (LaunchException e) {
+            String reason = "launch failed: " + e.getMessage();
             LOG.log(Level.WARNING, "Job {0} attempt {1}: {2}", job.id(), job.attempt(), reason);
             recordLaunchFailure(job, reason);
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "Job " + job.id() + " attempt " + job.attempt() + ": launch failed unexpectedly", e);
+            recordLaunchFailure(job, "launch failed: unexpected error (the server's log has the details)");
             return Optional.empty();
         }
         return Optional.of(recordLaunch(job, process.orElse(null)));
@@ -234,7 +246,12 @@ public final class Scheduler implements AttemptListener {
     }
 
     /** An attempt whose outcome is unknown (its runner vanished): requeue, or fail on the last attempt. */
+    @Override
     public void attemptLost(JobId jobId, int attempt, String reason) {
+        if (stopping.contains(jobId)) {
+            LOG.log(Level.DEBUG, "Job {0} attempt {1} lost while being stopped", jobId, attempt);
+            return;
+        }
         outcomes.record(AttemptEnd.lost(jobId, attempt, reason, clock.instant()));
     }
 
@@ -248,9 +265,8 @@ public final class Scheduler implements AttemptListener {
             if (current.attempt() != end.attempt()) {
                 throw new StaleReportException(end.jobId(), end.attempt(), "attempt " + current.attempt() + " holds the job");
             }
-            Job next = end.applyTo(current);
-            tx.update(current, next);
-            tx.append(JobEvent.of(current, next, end.at(), RUNNER, eventType(next), next.errorMessage()));
+            Job next = tx.update(current, end.applyTo(current));
+            tx.append(end.event(current, next));
             return next;
         });
     }
@@ -273,7 +289,7 @@ public final class Scheduler implements AttemptListener {
             Instant now = clock.instant();
             AttemptEnd end = exit.isPresent()
                     ? AttemptEnd.of(job.id(), job.attempt(), AttemptOutcome.exited(exit.getAsInt()), now)
-                    : AttemptEnd.lost(job.id(), job.attempt(), PROCESS_GONE, now);
+                    : AttemptEnd.lost(job.id(), job.attempt(), AttemptListener.NO_EXIT_STATUS, now);
             LOG.log(Level.WARNING, "Job {0} attempt {1}: its process is gone and its end was not recorded; recording {2}",
                     job.id(), job.attempt(), end.describe());
             try {
@@ -299,15 +315,25 @@ public final class Scheduler implements AttemptListener {
     // ---- stopping --------------------------------------------------------------------------------
 
     /**
-     * Stops {@code job}'s running attempt and waits until it is gone, then runs {@code commit} in a
-     * transaction. While stopping, the attempt's own exit report is ignored, so the commit decides
-     * the outcome (cancelled, or failed for a time limit).
+     * Stops {@code job}'s running attempt and waits until it is gone, then records {@code end}
+     * (cancelled, or failed for a time limit) like any attempt end: kept and retried if the store
+     * cannot be written. While stopping, the attempt's own exit report is ignored, so {@code end}
+     * decides; an end learned before (and kept) is stored first and wins.
+     *
+     * @return the job as stored
+     * @throws StaleReportException when the attempt had already ended
+     * @throws StoreUnavailableException when the end could not be stored yet (it is kept and retried)
      */
-    <T> T stopThen(Job job, Function<JobTransaction, T> commit) {
+    Job stopAndRecord(Job job, AttemptEnd end) {
+        if (outcomes.isKept(job.id())) {
+            outcomes.storeNow(job.id());
+        }
         stopping.add(job.id());
         try {
             stopAttempt(job);
-            return store.inTransaction(commit);
+            return outcomes.record(end).orElseThrow(() -> new StoreUnavailableException("job " + job.id()
+                    + " was stopped, but the database cannot be written now; its end (" + end.describe()
+                    + ") is kept and stored as soon as it can be", null));
         } finally {
             stopping.remove(job.id());
         }
@@ -326,31 +352,30 @@ public final class Scheduler implements AttemptListener {
 
     /**
      * Stops running jobs past their {@code max_runtime_seconds} and fails them ("exceeded max runtime
-     * of N s"); runs a pass when any was stopped. Returns the jobs it failed.
+     * of N s"); a pass follows each. A stop that fails (processes stuck) is tried again a minute
+     * later. Returns the jobs it failed.
      */
     public List<Job> enforceTimeLimits() {
         Instant now = clock.instant();
         List<Job> overdue = store.read(r -> r.withStatus(RUNNING)).stream()
                 .filter(job -> job.spec().maxRuntimeSeconds() != null
-                        && !now.isBefore(job.startedAt().plusSeconds(job.spec().maxRuntimeSeconds())))
+                        && Duration.between(job.startedAt(), now).getSeconds() >= job.spec().maxRuntimeSeconds())
+                .filter(job -> !outcomes.isKept(job.id()) && !now.isBefore(stopRetryAfter.getOrDefault(job.id(), now)))
                 .toList();
         List<Job> failed = new ArrayList<>();
         for (Job job : overdue) {
-            String reason = "exceeded max runtime of " + job.spec().maxRuntimeSeconds() + " s";
-            LOG.log(Level.INFO, "Job {0} {1}; stopping it", job.id(), reason);
-            Job result = stopThen(job, tx -> tx.find(job.id()).filter(c -> holds(c, job.attempt())).map(current -> {
-                Instant at = clock.instant();
-                Job next = current.failed(reason, null, at);
-                tx.update(current, next);
-                tx.append(JobEvent.of(current, next, at, ACTOR, JobEvent.Type.FAILED, reason));
-                return next;
-            }).orElse(null));
-            if (result != null) {
-                failed.add(result);
+            LOG.log(Level.INFO, "Job {0} exceeded max runtime of {1} s; stopping it", job.id(),
+                    job.spec().maxRuntimeSeconds());
+            try {
+                failed.add(stopAndRecord(job, AttemptEnd.timeLimit(job, clock.instant())));
+                stopRetryAfter.remove(job.id());
+            } catch (StaleReportException | StoreUnavailableException endedOrKept) {
+                LOG.log(Level.INFO, "Job {0}: {1}", job.id(), endedOrKept.getMessage());
+            } catch (QueueException e) {
+                stopRetryAfter.put(job.id(), clock.instant().plus(STOP_RETRY));
+                LOG.log(Level.WARNING, "Job {0}: stopping it past its time limit failed ({1}); trying again in {2} s",
+                        job.id(), e.getMessage(), STOP_RETRY.toSeconds());
             }
-        }
-        if (!failed.isEmpty()) {
-            runOnce();
         }
         return failed;
     }
@@ -375,6 +400,7 @@ public final class Scheduler implements AttemptListener {
     /** Stops the background loop and waits for a pass in progress to finish; running jobs are untouched. */
     public synchronized void stop() {
         if (loop == null) {
+            outcomes.flush();
             return;
         }
         loop.shutdown();
@@ -409,17 +435,25 @@ public final class Scheduler implements AttemptListener {
         return interval;
     }
 
+    /** One tick: each step on its own, so one that fails (a stuck stop, a busy store) does not hold up the others. */
     private void tick() {
-        try {
-            enforceTimeLimits();
-            checkRunningProcesses();
-            runOnce();
+        step("enforcing time limits", this::enforceTimeLimits);
+        step("checking running jobs", this::checkRunningProcesses);
+        if (step("the scheduling pass", this::runOnce)) {
             lastTick = clock.instant();
-        } catch (QueueException e) {
-            LOG.log(Level.WARNING, "Scheduling pass failed; retrying next tick: {0}", e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "Scheduling pass failed unexpectedly; retrying next tick", e);
         }
+    }
+
+    private static boolean step(String what, Runnable work) {
+        try {
+            work.run();
+            return true;
+        } catch (QueueException e) {
+            LOG.log(Level.WARNING, "{0} failed; retrying next tick: {1}", what, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, what + " failed unexpectedly; retrying next tick", e);
+        }
+        return false;
     }
 
     /** A duration as seconds the way the log line shows it: {@code 5}, {@code 0.5}. */

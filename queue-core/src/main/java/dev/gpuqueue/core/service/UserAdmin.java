@@ -33,9 +33,18 @@ public final class UserAdmin {
         }
     }
 
+    /**
+     * Adds a user and returns its token. A first user who is not an admin ends single-user mode with
+     * nobody able to manage users through the API: allowed (the machine's owner still can, with
+     * {@code gpuqueue users}), and logged.
+     */
     public CreatedUser create(Caller caller, String name, Level level, String teamId) {
         Permissions.requireAdmin(caller, "managing users");
         Objects.requireNonNull(level, "level");
+        if (level != Level.ADMIN && singleUserMode()) {
+            LOG.log(System.Logger.Level.WARNING, "The first user, {0}, is not an admin: until an admin is added, users"
+                    + " can be managed only on the server's machine, with its database", name);
+        }
         String token = ApiTokens.generate();
         return new CreatedUser(users.add(name, level, teamId, ApiTokens.hash(token)), token);
     }
@@ -69,7 +78,7 @@ public final class UserAdmin {
         }
         if (singleUserMode()) {
             LOG.log(System.Logger.Level.WARNING, "The last user was removed: single-user mode is back (no credentials;"
-                    + " every request on a loopback address acts as admin ''local'')");
+                    + " every request on a loopback address acts as the admin local)");
         }
     }
 

@@ -49,7 +49,13 @@ class JobSpecTest {
         assertThatThrownBy(() -> JobSpec.builder().estimatedCost(Double.NaN).build())
                 .isInstanceOf(LimitOutOfRangeException.class);
         assertThatThrownBy(() -> JobSpec.builder().maxRuntimeSeconds(0L).build())
-                .hasMessageStartingWith("max_runtime_seconds must be > 0");
+                .hasMessageStartingWith("max_runtime_seconds must be between 1 and 31622400 (366 days)");
+        assertThatThrownBy(() -> JobSpec.builder().maxRuntimeSeconds(Long.MAX_VALUE).build())
+                .as("a limit no clock could reach").isInstanceOf(LimitOutOfRangeException.class);
+        assertThatThrownBy(() -> JobSpec.builder().command(List.of("sh", "a\0b")).build())
+                .isInstanceOf(ValidationException.class).hasMessageContaining("NUL");
+        assertThatThrownBy(() -> JobSpec.builder().env(Map.of("A", "x\0y")).build())
+                .isInstanceOf(ValidationException.class).hasMessageContaining("NUL");
         assertThatThrownBy(() -> JobSpec.builder().deviceIds(List.of(-1)).build())
                 .isInstanceOf(ValidationException.class)
                 .hasMessageContaining("device_ids");

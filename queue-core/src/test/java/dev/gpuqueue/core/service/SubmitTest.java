@@ -202,8 +202,8 @@ class SubmitTest {
         long before = h.jobCount();
 
         assertThatThrownBy(() -> h.submit(ALICE, "train")).isInstanceOf(ConflictException.class)
-                .hasMessage("user alice already has 2 waiting jobs (pending or blocked), the user_max_pending limit of 2;"
-                        + " wait for some to start, or cancel some, then submit again");
+                .hasMessage("user alice already has 2 waiting jobs (pending or blocked), the user_max_pending limit of 2,"
+                        + " and this job would wait too; wait for some to start, or cancel some, then submit again");
         assertThatThrownBy(() -> h.submit(ALICE, SubmitRequest.builder("train").dryRun(true)))
                 .isInstanceOf(ConflictException.class);
         assertThat(h.jobCount()).isEqualTo(before);
@@ -211,6 +211,16 @@ class SubmitTest {
 
         h.settings(nullSetting("user_max_pending"));
         assertThat(h.submit(ALICE, "train").status()).isEqualTo(Outcome.QUEUED);
+    }
+
+    @Test
+    void aJobThatStartsAtOnceIsNeverRefusedByUserMaxPending() {
+        h.settings(Map.of("user_max_pending", 1, "local_job_max_concurrent", 3, "user_max_concurrent", 3));
+        h.submit(ALICE, SubmitRequest.builder("train").requiresApproval(true));
+
+        assertThat(h.submit(ALICE, "train").status()).as("starts at once").isEqualTo(Outcome.RUNNING);
+        assertThat(h.submit(ALICE, SubmitRequest.builder("train").noWait(true)).status()).isEqualTo(Outcome.RUNNING);
+        assertThat(h.submit(ALICE, SubmitRequest.builder("train").dryRun(true)).status()).isEqualTo(Outcome.RUNNING);
     }
 
     private static Map<String, Object> nullSetting(String name) {

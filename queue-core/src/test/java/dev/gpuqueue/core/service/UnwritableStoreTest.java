@@ -3,7 +3,9 @@ package dev.gpuqueue.core.service;
 import static dev.gpuqueue.core.testing.QueueHarness.ALICE;
 import static dev.gpuqueue.core.testing.QueueHarness.BOB;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gpuqueue.core.error.IllegalTransitionException;
 import dev.gpuqueue.core.error.StoreUnavailableException;
 import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.JobEvent;
@@ -79,5 +81,33 @@ class UnwritableStoreTest {
 
         assertThat(h.job(first).status()).isEqualTo(JobStatus.RUNNING);
         assertThat(h.job(first).attempt()).isEqualTo(1);
+    }
+
+    @Test
+    void aCancelAfterTheStoreHealsStoresTheKeptEndInsteadOfOverwritingIt() {
+        JobId first = h.submit(ALICE, "train").jobId();
+        store.failWrites(() -> new StoreUnavailableException("the database is busy", null));
+        h.launcher.finish(first, 0);
+        store.heal();
+
+        assertThatThrownBy(() -> h.service().cancel(ALICE, first)).isInstanceOf(IllegalTransitionException.class);
+
+        assertThat(h.job(first).status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(h.job(first).exitCode()).isZero();
+    }
+
+    @Test
+    void aTimeLimitNeverOverwritesAKeptEnd() {
+        JobId limited = h.submit(ALICE, "short").jobId();
+        store.failWrites(() -> new StoreUnavailableException("the database is busy", null));
+        h.launcher.finish(limited, 0);
+        h.clock.advance(Duration.ofSeconds(61));
+
+        assertThat(h.scheduler().enforceTimeLimits()).isEmpty();
+        store.heal();
+
+        Await.until("the kept end to be stored", Duration.ofSeconds(5),
+                () -> h.job(limited).status() == JobStatus.COMPLETED);
+        assertThat(h.job(limited).errorMessage()).isNull();
     }
 }

@@ -145,7 +145,7 @@ final class Dtos {
     record EventsDto(String jobId, List<EventDto> events) {}
 
     record GpuDto(int index, String name, String uuid, String pciBusId, long memoryTotalMb, long memoryUsedMb,
-            double memoryPercent, Integer utilizationPercent, Integer computeProcesses) {}
+            double memoryPercent, Integer utilizationPercent, Integer computeProcesses, Boolean migEnabled) {}
 
     record InventoryDto(String backend, int count) {}
 

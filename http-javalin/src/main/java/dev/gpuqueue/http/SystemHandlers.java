@@ -47,7 +47,8 @@ final class SystemHandlers {
         }
         List<Dtos.GpuDto> gpuDtos = devices.stream().map(d -> new Dtos.GpuDto(d.index(), d.name(), d.uuid(), d.pciBusId(),
                 Math.round(d.memoryTotalBytes() / MIB), Math.round(d.memoryUsedBytes() / MIB),
-                Math.round(d.memoryPercent() * 10) / 10.0, d.utilizationPercent(), d.computeProcesses())).toList();
+                Math.round(d.memoryPercent() * 10) / 10.0, d.utilizationPercent(), d.computeProcesses(), d.migEnabled()))
+                .toList();
         Dtos.AllocationDto allocation = Params.boolParam(ctx, "include_allocation") ? allocation(devices) : null;
         Instant now = clock.instant();
         ctx.json(new Dtos.SystemStatusDto(now.getEpochSecond() + now.getNano() / 1e9, metrics.loadAverage5Min(),

@@ -8,6 +8,7 @@ import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.JobEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.JobStatus;
@@ -104,6 +105,19 @@ class ProcessJobLauncherTest {
         assertThat(log).contains("PWD=" + jobs.resolve(id.value()));
         assertThat(Files.getPosixFilePermissions(home.resolve("logs").resolve(id.value() + ".log")))
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
+    void cudaVisibleDevicesNamesTheAllocatedGpusTheWayTheLaunchOptionsSay() throws Exception {
+        startQueue(new LaunchOptions(jobs, List.of(), null, index -> "GPU-uuid-" + index));
+        JobId id = submit(JobSpec.builder().command(List.of("sh", "-c", "echo $CUDA_VISIBLE_DEVICES")).numProcesses(2)
+                .build());
+
+        Await.until("the job to end", WAIT, () -> job(id).status().isTerminal());
+
+        assertThat(log(id)).isEqualTo("GPU-uuid-0,GPU-uuid-1\n");
+        List<JobEvent> events = store.read(r -> r.events(id));
+        assertThat(events).as("the allocation keeps indices").anyMatch(e -> "on GPUs [0, 1], attempt 1".equals(e.detail()));
     }
 
     @Test

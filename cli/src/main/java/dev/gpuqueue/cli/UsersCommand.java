@@ -8,6 +8,7 @@ import dev.gpuqueue.core.model.Level;
 import dev.gpuqueue.core.port.User;
 import dev.gpuqueue.core.service.UserAdmin;
 import dev.gpuqueue.sqlite.SqliteDatabase;
+import dev.gpuqueue.sqlite.SqliteJobStore;
 import dev.gpuqueue.sqlite.SqliteOptions;
 import dev.gpuqueue.sqlite.SqliteUserDirectory;
 import java.io.PrintWriter;
@@ -45,7 +46,8 @@ final class UsersCommand {
 
         <T> T withUsers(Function<UserAdmin, T> work) {
             try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(Homes.resolve(home)))) {
-                return work.apply(new UserAdmin(new SqliteUserDirectory(db, Clock.systemUTC())));
+                return work.apply(new UserAdmin(new SqliteUserDirectory(db, Clock.systemUTC()), new SqliteJobStore(db),
+                        Clock.systemUTC()));
             }
         }
 

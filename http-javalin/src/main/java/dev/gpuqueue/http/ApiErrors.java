@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.gpuqueue.core.error.ConflictException;
+import dev.gpuqueue.core.error.JobIsRunningException;
 import dev.gpuqueue.core.error.NotFoundException;
 import dev.gpuqueue.core.error.PermissionDeniedException;
 import dev.gpuqueue.core.error.QueueException;
@@ -39,6 +40,8 @@ final class ApiErrors {
         config.routes.exception(PermissionDeniedException.class, (e, ctx) -> answer(ctx, 403, "forbidden", e.getMessage()));
         config.routes.exception(NotFoundException.class, (e, ctx) -> answer(ctx, 404, "not_found", e.getMessage()));
         config.routes.exception(ConflictException.class, (e, ctx) -> answer(ctx, 409, "conflict", e.getMessage()));
+        config.routes.exception(JobIsRunningException.class, (e, ctx) -> answer(ctx, 409, "conflict",
+                e.getMessage() + "; stop it with POST /api/jobs/" + e.jobId() + "/cancel"));
         config.routes.exception(StoreUnavailableException.class, (e, ctx) -> {
             LOG.warn("Answering 503: {}", e.getMessage());
             answer(ctx, 503, "service_unavailable", e.getMessage());

@@ -2,7 +2,7 @@ package dev.gpuqueue.http;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.QueueEntry;
 import dev.gpuqueue.core.model.QueueSettings;
@@ -41,14 +41,6 @@ final class Dtos {
 
     record QueueListDto(List<QueueEntryDto> entries, long totalPending, long totalRunning) {}
 
-    record ConfigDto(List<String> command, int numProcesses, List<Integer> deviceIds, Map<String, String> env,
-            String workingDir, double estimatedCost, int maxAttempts, Long maxRuntimeSeconds, String runName) {
-        static ConfigDto of(JobSpec s) {
-            return new ConfigDto(s.command(), s.numProcesses(), s.deviceIds(), s.env(), s.workingDir(),
-                    s.estimatedCost(), s.maxAttempts(), s.maxRuntimeSeconds(), s.runName());
-        }
-    }
-
     record JobDto(
             String jobId, long userId, String userName, String teamId, String provider, String configName,
             String jobType, String status, int priority, Integer priorityOverride, Instant queuedAt,
@@ -56,7 +48,7 @@ final class Dtos {
             int attempt, int maxAttempts, String errorMessage, Map<String, String> metadata,
             List<Integer> allocatedGpus, int numProcesses, String target, boolean anyGpu,
             Map<String, String> workerLabels, List<Integer> deviceIds, String workerId, Long pid,
-            Instant processStartedAt, Integer exitCode, ConfigDto config) {
+            Instant processStartedAt, Integer exitCode, Map<String, Object> config) {
 
         static JobDto of(Job j) {
             return new JobDto(j.id().value(), j.userId(), j.submitter().userName(), j.teamId(), j.provider(),
@@ -65,7 +57,7 @@ final class Dtos {
                     j.approvalId(), j.attempt(), j.maxAttempts(), j.errorMessage(), j.metadata(), j.allocatedGpus(),
                     j.numProcesses(), j.target().wireName(), j.anyGpu(), j.workerLabels(), j.spec().deviceIds(),
                     j.placement().workerId(), j.process() == null ? null : j.process().pid(),
-                    j.process() == null ? null : j.process().startTime(), j.exitCode(), ConfigDto.of(j.spec()));
+                    j.process() == null ? null : j.process().startTime(), j.exitCode(), j.spec().toMap());
         }
     }
 
@@ -135,10 +127,12 @@ final class Dtos {
         }
     }
 
-    record EventDto(Instant at, String actor, String type, String from, String to, String detail) {
-        static EventDto of(JobEvent e) {
-            return new EventDto(e.at(), e.actor(), e.type().wireName(), e.from() == null ? null : e.from().wireName(),
-                    e.to().wireName(), e.detail());
+    record EventDto(long id, String type, Instant at, String actor, String jobId, Long userId, String from, String to,
+            String detail) {
+        static EventDto of(QueueEvent e) {
+            return new EventDto(e.id(), e.type().wireName(), e.at(), e.actor(), e.jobId() == null ? null : e.jobId().value(),
+                    e.userId(), e.from() == null ? null : e.from().wireName(), e.to() == null ? null : e.to().wireName(),
+                    e.detail());
         }
     }
 

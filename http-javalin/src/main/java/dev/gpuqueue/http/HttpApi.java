@@ -10,13 +10,14 @@ import io.javalin.json.JavalinJackson;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 
 /**
  * Builds the gpuqueue HTTP API as a Javalin app (not started): every route of the API from one
- * table, one JSON mapper, one error mapping, bodies up to 1 MiB. No static state; thread-safe once
- * built.
+ * table, plus the routes other modules add (events, metrics, the panel) without editing it; one JSON
+ * mapper, one error mapping, bodies up to 1 MiB. No static state; thread-safe once built.
  */
 public final class HttpApi {
     /** The largest request body accepted; larger ones are answered 413. */
@@ -107,8 +108,17 @@ public final class HttpApi {
      * refuses itself; start it with {@link #start}.
      */
     public static Javalin create(ApiDependencies deps, HttpOptions options) {
+        return create(deps, options, List.of());
+    }
+
+    /**
+     * As {@link #create(ApiDependencies, HttpOptions)}, with {@code extraRoutes} from other modules
+     * after the API's own; they pass the same guard and error mapping.
+     */
+    public static Javalin create(ApiDependencies deps, HttpOptions options, List<Route> extraRoutes) {
         ObjectMapper mapper = ApiJson.mapper();
-        List<Route> routes = routes(deps, mapper);
+        List<Route> routes = new ArrayList<>(routes(deps, mapper));
+        routes.addAll(extraRoutes);
         RequestGuard guard = new RequestGuard(options);
         return Javalin.create(config -> {
             config.jsonMapper(new JavalinJackson(mapper, false));

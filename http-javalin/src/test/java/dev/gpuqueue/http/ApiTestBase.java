@@ -34,7 +34,7 @@ abstract class ApiTestBase {
     void startServer() {
         h = new QueueHarness(new InMemoryJobStore());
         app = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.gpus,
-                () -> new HostStatus.HostMetrics(1.5, 42.0), logs(), new UserAdmin(new InMemoryUserDirectory()), CallerResolver.singleUserAdmin(), h.clock));
+                () -> new HostStatus.HostMetrics(1.5, 42.0), logs(), new UserAdmin(new InMemoryUserDirectory(), h.store, h.clock), CallerResolver.singleUserAdmin(), h.clock));
         app.start("127.0.0.1", 0);
         base = "http://127.0.0.1:" + app.port();
     }

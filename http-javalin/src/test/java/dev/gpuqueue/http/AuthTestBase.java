@@ -24,7 +24,7 @@ abstract class AuthTestBase extends ApiTestBase {
     @BeforeEach
     void startServer() {
         h = new QueueHarness(new InMemoryJobStore());
-        users = new UserAdmin(new InMemoryUserDirectory());
+        users = new UserAdmin(new InMemoryUserDirectory(), h.store, h.clock);
         addUser("admin", "ada", Level.ADMIN, null);
         addUser("lead", "lena", Level.LEAD, "alpha");
         addUser("owner", "rita", Level.RESEARCHER, "alpha");

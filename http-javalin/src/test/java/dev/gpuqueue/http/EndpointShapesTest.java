@@ -157,8 +157,27 @@ class EndpointShapesTest extends ApiTestBase {
         assertThat(job.has("exit_code")).isTrue();
 
         JsonNode events = get("/api/jobs/" + id + "/events").json();
-        assertThat(events.get("events").get(0).get("type").asText()).isEqualTo("submitted");
+        JsonNode submitted = events.get("events").get(0);
+        assertThat(fields(submitted)).containsExactly("id", "type", "at", "actor", "job_id", "user_id", "from", "to",
+                "detail");
+        assertThat(submitted.get("type").asText()).isEqualTo("submitted");
+        assertThat(submitted.get("job_id").asText()).isEqualTo(id);
+        assertThat(submitted.get("from").isNull()).isTrue();
         assertThat(events.get("events").get(1).get("to").asText()).isEqualTo("running");
+        List<Long> ids = new ArrayList<>();
+        events.get("events").forEach(e -> ids.add(e.get("id").asLong()));
+        assertThat(ids).as("store-wide ids, increasing").isSorted().doesNotHaveDuplicates().allMatch(n -> n > 0);
+    }
+
+    @Test
+    void cancellingARunningJobFromTheQueueSaysHowToStopIt() {
+        String id = post("/api/queue/submit", "{\"config_name\": \"train\"}").json().get("job_id").asText();
+
+        Answer refused = post("/api/queue/" + id + "/cancel");
+
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().get("detail").asText()).isEqualTo("job " + id + " is running; only pending or blocked"
+                + " jobs are cancelled from the queue; stop it with POST /api/jobs/" + id + "/cancel");
     }
 
     @Test

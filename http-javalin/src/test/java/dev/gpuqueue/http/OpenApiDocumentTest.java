@@ -59,6 +59,6 @@ class OpenApiDocumentTest extends ApiTestBase {
 
     private ApiDependencies dependencies() {
         return new ApiDependencies(h.service(), h.scheduler(), h.gpus, HostStatus.unknown(),
-                JobLogs.none(), new UserAdmin(new InMemoryUserDirectory()), CallerResolver.singleUserAdmin(), h.clock);
+                JobLogs.none(), new UserAdmin(new InMemoryUserDirectory(), h.store, h.clock), CallerResolver.singleUserAdmin(), h.clock);
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gpuqueue.core.error.StoreUnavailableException;
 import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.memory.InMemoryUserDirectory;
+import dev.gpuqueue.core.port.CommitListener;
 import dev.gpuqueue.core.port.HostStatus;
 import dev.gpuqueue.core.port.JobLogs;
 import dev.gpuqueue.core.port.JobReader;
@@ -15,7 +16,7 @@ import dev.gpuqueue.core.service.UserAdmin;
 import dev.gpuqueue.core.testing.FakeGpuInventory;
 import dev.gpuqueue.core.testing.MutableClock;
 import dev.gpuqueue.core.testing.QueueHarness;
-import dev.gpuqueue.core.testing.RecordingLauncher;
+import dev.gpuqueue.core.testing.RecordingRunner;
 import dev.gpuqueue.core.testing.TestJobs;
 import io.javalin.Javalin;
 import java.net.URI;
@@ -47,6 +48,11 @@ class StoreUnavailableTest {
         }
 
         @Override
+        public void addCommitListener(CommitListener listener) {
+            inner.addCommitListener(listener);
+        }
+
+        @Override
         public StoreHealth health() {
             return busy.get() ? StoreHealth.failing("the database jobs.db is busy", null) : StoreHealth.OK;
         }
@@ -62,10 +68,10 @@ class StoreUnavailableTest {
     @Test
     void aBusyStoreIsAnswered503WithTheDetailAndHealthIsDegraded() throws Exception {
         BusyStore store = new BusyStore();
-        QueueHarness h = new QueueHarness(store, FakeGpuInventory.withGpus(1), new RecordingLauncher(),
+        QueueHarness h = new QueueHarness(store, FakeGpuInventory.withGpus(1), new RecordingRunner(),
                 MutableClock.at(TestJobs.T0));
         Javalin app = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.gpus,
-                HostStatus.unknown(), JobLogs.none(), new UserAdmin(new InMemoryUserDirectory()), CallerResolver.singleUserAdmin(), h.clock));
+                HostStatus.unknown(), JobLogs.none(), new UserAdmin(new InMemoryUserDirectory(), h.store, h.clock), CallerResolver.singleUserAdmin(), h.clock));
         app.start("127.0.0.1", 0);
         try {
             HttpClient client = HttpClient.newHttpClient();

@@ -5,49 +5,52 @@ import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.GpuDevice;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobSpec;
+import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.model.ProcessRef;
 import dev.gpuqueue.core.port.AttemptListener;
-import dev.gpuqueue.core.port.Dispatcher;
+import dev.gpuqueue.core.port.AttemptState;
 import dev.gpuqueue.core.port.GpuInventory;
 import dev.gpuqueue.core.port.JobConfigs;
-import dev.gpuqueue.core.port.JobLauncher;
 import dev.gpuqueue.core.port.JobLogs;
+import dev.gpuqueue.core.port.JobRunner;
 import dev.gpuqueue.core.port.JobStore;
+import dev.gpuqueue.core.service.EventStream;
+import dev.gpuqueue.core.service.QueueCore;
 import dev.gpuqueue.core.service.QueueService;
 import dev.gpuqueue.core.service.Reconciler;
 import dev.gpuqueue.core.service.Scheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * An assembled queue for embedding: a {@link QueueService} to submit, cancel, approve and inspect,
- * and a {@link Scheduler} that can run in the background ({@link #start()}) or be driven one pass
- * at a time ({@code scheduler().runOnce()}). Thread-safe.
+ * An assembled queue, for embedders and the standalone server alike: a {@link QueueService} to
+ * submit, cancel, approve and inspect, a {@link Scheduler} that runs in the background
+ * ({@link #start()}) or one pass at a time ({@code scheduler().runOnce()}), and the
+ * {@link EventStream} of everything that changes. Jobs run on the {@link JobRunner}s registered
+ * with the builder: {@value Placement#LOCAL} for this machine's GPUs, one per cloud provider.
+ * Thread-safe.
  *
  * <pre>{@code
- * try (GpuQueue queue = GpuQueue.builder().gpuCount(4).launcher(myLauncher).build().start()) {
+ * try (GpuQueue queue = GpuQueue.builder().gpuCount(4).runner(myRunner).build().start()) {
  *     SubmitResult r = queue.service().submit(caller, SubmitRequest.builder("train").spec(spec).build());
  * }
  * }</pre>
  */
 public final class GpuQueue implements AutoCloseable {
     private final JobStore store;
-    private final QueueService service;
-    private final Scheduler scheduler;
-    private final Reconciler reconciler;
+    private final QueueCore core;
+    private final Lifecycle lifecycle = new Lifecycle();
 
-    private GpuQueue(Builder b) {
-        this.store = b.store;
-        this.scheduler = new Scheduler(b.store, b.gpus, b.launcher, b.dispatchers, b.clock, b.interval, b.stopGrace);
-        this.service = new QueueService(b.store, b.configs, b.logs, scheduler, b.clock);
-        this.reconciler = new Reconciler(scheduler, b.clock);
+    private GpuQueue(JobStore store, QueueCore core) {
+        this.store = store;
+        this.core = core;
     }
 
     public static Builder builder() {
@@ -55,11 +58,16 @@ public final class GpuQueue implements AutoCloseable {
     }
 
     public QueueService service() {
-        return service;
+        return core.service();
     }
 
     public Scheduler scheduler() {
-        return scheduler;
+        return core.scheduler();
+    }
+
+    /** Every committed change, with ids, from any event id on. */
+    public EventStream events() {
+        return core.events();
     }
 
     public JobStore store() {
@@ -68,35 +76,48 @@ public final class GpuQueue implements AutoCloseable {
 
     /** Recovers jobs left running by an earlier process, runs a pass, then starts the background loop. */
     public GpuQueue start() {
-        reconciler.reconcile();
-        scheduler.start();
+        startIn(lifecycle);
         return this;
+    }
+
+    /**
+     * Starts the queue's parts in {@code parts} (recovery, then the scheduler loop), after whatever
+     * it started before (the database), so that stopping it stops the loop first; returns what
+     * recovery found.
+     */
+    public Reconciler.Report startIn(Lifecycle parts) {
+        Reconciler.Report report = parts.start("recovery", this::recover, done -> {});
+        parts.start("scheduler loop", scheduler()::start, scheduler()::stop);
+        return report;
     }
 
     /** Recovers jobs left running by an earlier process and runs a pass, without starting the loop. */
     public Reconciler.Report recover() {
-        return reconciler.reconcile();
+        return core.reconciler().reconcile();
     }
 
-    /** Stops the background loop; running jobs keep running. */
+    /** Stops the background loop (when {@link #start()} started it); running jobs keep running. */
     @Override
     public void close() {
-        scheduler.stop();
+        lifecycle.close();
+        scheduler().stop();
     }
 
     /** Assembles a {@link GpuQueue}; every part has a default. Not thread-safe. */
     public static final class Builder {
         private JobStore store;
         private GpuInventory gpus = GpuInventory.none();
-        private JobLauncher launcher = NoLauncher.INSTANCE;
+        private final Map<String, JobRunner> runners = new LinkedHashMap<>();
         private JobConfigs configs = JobConfigs.of(Map.of());
         private JobLogs logs = JobLogs.none();
-        private final Map<String, Dispatcher> dispatchers = new HashMap<>();
         private Clock clock = Clock.systemUTC();
         private Duration interval = Scheduler.DEFAULT_INTERVAL;
         private Duration stopGrace = Scheduler.DEFAULT_STOP_GRACE;
+        private int eventBuffer = EventStream.DEFAULT_BUFFER;
 
-        private Builder() {}
+        private Builder() {
+            runner(NoLocalRunner.INSTANCE);
+        }
 
         /** Where jobs live; default: a new {@link InMemoryJobStore}. */
         public Builder store(JobStore store) { this.store = Objects.requireNonNull(store); return this; }
@@ -113,8 +134,15 @@ public final class GpuQueue implements AutoCloseable {
             return gpus(GpuInventory.fixed("static", devices));
         }
 
-        /** What starts local jobs; default: none (local jobs fail to launch with a clear message). */
-        public Builder launcher(JobLauncher launcher) { this.launcher = Objects.requireNonNull(launcher); return this; }
+        /**
+         * Registers a runner under its {@link JobRunner#name() name}, replacing one of the same name:
+         * {@value Placement#LOCAL} runs jobs on this machine's GPUs (default: none, so local jobs fail
+         * to start with a clear message); any other name runs the cloud jobs of that provider.
+         */
+        public Builder runner(JobRunner runner) {
+            runners.put(runner.name(), Objects.requireNonNull(runner));
+            return this;
+        }
 
         /** Named job configs; default: none (submit with {@code SubmitRequest.spec}). */
         public Builder configs(JobConfigs configs) { this.configs = Objects.requireNonNull(configs); return this; }
@@ -124,12 +152,6 @@ public final class GpuQueue implements AutoCloseable {
 
         public Builder logs(JobLogs logs) { this.logs = Objects.requireNonNull(logs); return this; }
 
-        /** Registers the dispatcher for one cloud provider. */
-        public Builder dispatcher(Dispatcher dispatcher) {
-            dispatchers.put(dispatcher.provider(), dispatcher);
-            return this;
-        }
-
         public Builder clock(Clock clock) { this.clock = Objects.requireNonNull(clock); return this; }
 
         /** How often the background loop runs a pass; default 5 s. */
@@ -138,37 +160,41 @@ public final class GpuQueue implements AutoCloseable {
         /** How long a stopped job gets between the polite and the forced signal; default 10 s. */
         public Builder stopGrace(Duration grace) { this.stopGrace = Objects.requireNonNull(grace); return this; }
 
+        /** How many live events a subscriber may fall behind before it is told it lagged; default 10,000. */
+        public Builder eventBuffer(int events) { this.eventBuffer = events; return this; }
+
         public GpuQueue build() {
-            if (store == null) {
-                store = new InMemoryJobStore();
-            }
-            return new GpuQueue(this);
+            JobStore chosen = store != null ? store : new InMemoryJobStore();
+            return new GpuQueue(chosen, QueueCore.assemble(new QueueCore.Parts(chosen, gpus, List.copyOf(runners.values()),
+                    configs, logs, clock, interval, stopGrace, eventBuffer)));
         }
     }
 
-    /** The default launcher: refuses every launch, saying how to fix it. */
-    private enum NoLauncher implements JobLauncher {
-        INSTANCE;
+    /** The default local runner: refuses every start, saying how to fix it. */
+    private static final class NoLocalRunner implements JobRunner {
+        static final NoLocalRunner INSTANCE = new NoLocalRunner();
 
         @Override
-        public Optional<ProcessRef> launch(Job job, AttemptListener listener) {
-            throw new LaunchException("no launcher is configured; pass one to GpuQueue.builder().launcher(...)");
+        public String name() {
+            return Placement.LOCAL;
         }
 
         @Override
-        public void adopt(Job job, AttemptListener listener) {}
-
-        @Override
-        public void stop(Job job, Duration grace) {}
-
-        @Override
-        public boolean isAlive(Job job) {
-            return false;
+        public Optional<ProcessRef> start(Job job, AttemptListener listener) {
+            throw new LaunchException("no local runner is configured; pass one to GpuQueue.builder().runner(...)");
         }
 
         @Override
-        public OptionalInt recordedExitCode(Job job) {
-            return OptionalInt.empty();
+        public void resume(Job job, AttemptListener listener) {}
+
+        @Override
+        public CompletableFuture<Void> stop(Job job, Duration grace) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public AttemptState probe(Job job) {
+            return AttemptState.GONE;
         }
     }
 }

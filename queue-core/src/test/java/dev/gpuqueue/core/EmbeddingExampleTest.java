@@ -8,10 +8,12 @@ import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.Level;
+import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.model.ProcessRef;
 import dev.gpuqueue.core.port.AttemptListener;
 import dev.gpuqueue.core.port.AttemptOutcome;
-import dev.gpuqueue.core.port.JobLauncher;
+import dev.gpuqueue.core.port.AttemptState;
+import dev.gpuqueue.core.port.JobRunner;
 import dev.gpuqueue.core.service.SubmitRequest;
 import dev.gpuqueue.core.service.SubmitResult;
 import dev.gpuqueue.core.testing.Await;
@@ -19,24 +21,29 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
-/** A trainer embeds the queue with the builder, its own launcher and the in-memory store. */
+/** A trainer embeds the queue with the builder, its own local runner and the in-memory store. */
 class EmbeddingExampleTest {
 
-    /** The trainer's launcher: runs each job as a task in this JVM and reports how it ended. */
-    static final class InProcessLauncher implements JobLauncher {
+    /** The trainer's runner: runs each job as a task in this JVM and reports how it ended. */
+    static final class InProcessRunner implements JobRunner {
         private final ExecutorService pool = Executors.newCachedThreadPool();
         private final Map<JobId, Future<?>> tasks = new ConcurrentHashMap<>();
         final Map<JobId, List<Integer>> gpusSeen = new ConcurrentHashMap<>();
 
         @Override
-        public Optional<ProcessRef> launch(Job job, AttemptListener listener) {
+        public String name() {
+            return Placement.LOCAL;
+        }
+
+        @Override
+        public Optional<ProcessRef> start(Job job, AttemptListener listener) {
             gpusSeen.put(job.id(), job.allocatedGpus());
             tasks.put(job.id(), pool.submit(() -> {
                 int exit = job.spec().command().contains("--fail") ? 1 : 0;
@@ -46,33 +53,29 @@ class EmbeddingExampleTest {
         }
 
         @Override
-        public void adopt(Job job, AttemptListener listener) {}
+        public void resume(Job job, AttemptListener listener) {}
 
         @Override
-        public void stop(Job job, Duration grace) {
+        public CompletableFuture<Void> stop(Job job, Duration grace) {
             Future<?> task = tasks.get(job.id());
             if (task != null) {
                 task.cancel(true);
             }
+            return CompletableFuture.completedFuture(null);
         }
 
         @Override
-        public boolean isAlive(Job job) {
-            return false;
-        }
-
-        @Override
-        public OptionalInt recordedExitCode(Job job) {
-            return OptionalInt.empty();
+        public AttemptState probe(Job job) {
+            return AttemptState.GONE;
         }
     }
 
     @Test
     void aTrainerSubmitsJobsAndTheyRunToCompletion() throws Exception {
-        InProcessLauncher launcher = new InProcessLauncher();
+        InProcessRunner runner = new InProcessRunner();
         Caller me = new Caller(1, "trainer", Level.RESEARCHER, null);
 
-        try (GpuQueue queue = GpuQueue.builder().gpuCount(2).launcher(launcher)
+        try (GpuQueue queue = GpuQueue.builder().gpuCount(2).runner(runner)
                 .schedulerInterval(Duration.ofMillis(100)).build().start()) {
             SubmitResult ok = queue.service().submit(me,
                     SubmitRequest.builder("finetune").spec(JobSpec.builder().command(List.of("train")).numProcesses(2).build()).build());
@@ -84,12 +87,12 @@ class EmbeddingExampleTest {
             assertThat(queue.service().job(me, ok.jobId()).status()).isEqualTo(JobStatus.COMPLETED);
             assertThat(queue.service().job(me, bad.jobId()).status()).isEqualTo(JobStatus.FAILED);
             assertThat(queue.service().job(me, bad.jobId()).errorMessage()).isEqualTo("exited with code 1");
-            assertThat(launcher.gpusSeen.get(bad.jobId())).containsExactly(0);
+            assertThat(runner.gpusSeen.get(bad.jobId())).containsExactly(0);
         }
     }
 
     @Test
-    void withoutALauncherLocalJobsFailToLaunchWithAClearReason() {
+    void withoutALocalRunnerLocalJobsFailToStartWithAClearReason() {
         Caller me = new Caller(1, "trainer", Level.RESEARCHER, null);
         GpuQueue queue = GpuQueue.builder().gpuCount(1).build();
 
@@ -99,6 +102,6 @@ class EmbeddingExampleTest {
         Job job = queue.service().job(me, result.jobId());
         assertThat(job.status()).isEqualTo(JobStatus.FAILED);
         assertThat(job.errorMessage()).isEqualTo(
-                "launch failed: no launcher is configured; pass one to GpuQueue.builder().launcher(...)");
+                "launch failed: no local runner is configured; pass one to GpuQueue.builder().runner(...)");
     }
 }

@@ -1,7 +1,7 @@
 package dev.gpuqueue.sqlite;
 
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.JobType;
@@ -26,7 +26,7 @@ final class JobRows {
     static final String COLUMNS = "job_id, user_id, user_name, team_id, provider, config_name, priority, "
             + "priority_override, status, queued_at, aging_since, started_at, completed_at, estimated_cost, "
             + "requires_approval, approval_id, attempt, max_attempts, error_message, metadata, allocated_gpus, "
-            + "job_type, num_processes, target, any_gpu, worker_labels, device_ids, worker_id, pid, "
+            + "job_type, num_processes, target, any_gpu, worker_labels, device_ids, runner, worker_id, pid, "
             + "process_started_at, exit_code, spec, idempotency_key, version";
 
     private static final List<String> NAMES = List.of(COLUMNS.split(", "));
@@ -68,6 +68,7 @@ final class JobRows {
                 .bind("any_gpu", job.anyGpu() ? 1 : 0)
                 .bind("worker_labels", Json.write(job.workerLabels()))
                 .bind("device_ids", Json.write(job.spec().deviceIds()))
+                .bind("runner", job.placement().runner())
                 .bind("worker_id", job.placement().workerId())
                 .bind("pid", job.process() == null ? null : job.process().pid())
                 .bind("process_started_at", job.process() == null ? null : Times.micros(job.process().startTime(), true))
@@ -102,7 +103,8 @@ final class JobRows {
                 .startedAt(instant(rs, "started_at"))
                 .completedAt(instant(rs, "completed_at"))
                 .attempt(rs.getInt("attempt"))
-                .placement(new Placement(Json.ints(rs.getString("allocated_gpus")), rs.getString("worker_id")))
+                .placement(new Placement(rs.getString("runner"), Json.ints(rs.getString("allocated_gpus")),
+                        rs.getString("worker_id")))
                 .process(pid == null ? null : new ProcessRef(pid, processStart == null ? null : Times.instant(processStart)))
                 .exitCode(nullableInt(rs, "exit_code"))
                 .errorMessage(rs.getString("error_message"))
@@ -112,11 +114,13 @@ final class JobRows {
                 .build();
     };
 
-    static final RowMapper<JobEvent> EVENT = (rs, ctx) -> new JobEvent(
-            JobId.of(rs.getString("job_id")),
+    static final RowMapper<QueueEvent> EVENT = (rs, ctx) -> new QueueEvent(
+            rs.getLong("id"),
+            QueueEvent.Type.valueOf(rs.getString("type").toUpperCase(Locale.ROOT)),
             Times.instant(rs.getLong("at")),
             rs.getString("actor"),
-            JobEvent.Type.valueOf(rs.getString("type").toUpperCase(Locale.ROOT)),
+            rs.getString("job_id") == null ? null : JobId.of(rs.getString("job_id")),
+            nullableLong(rs, "user_id"),
             status(rs.getString("from_status")),
             status(rs.getString("to_status")),
             rs.getString("detail"));

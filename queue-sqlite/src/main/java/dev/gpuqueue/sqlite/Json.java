@@ -1,48 +1,23 @@
 package dev.gpuqueue.sqlite;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpuqueue.core.error.StoreException;
+import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.model.JobSpec;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /** The JSON columns: GPU lists, string maps, and the resolved job config. Thread-safe. */
 final class Json {
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final TypeReference<List<Integer>> INTS = new TypeReference<>() {};
     private static final TypeReference<Map<String, String>> STRINGS = new TypeReference<>() {};
+    private static final TypeReference<Map<String, Object>> FIELDS = new TypeReference<>() {};
 
     private Json() {}
-
-    /** The stored shape of a {@link JobSpec}; field names are part of the schema, not of the model. */
-    record StoredSpec(
-            @JsonProperty("command") List<String> command,
-            @JsonProperty("num_processes") int numProcesses,
-            @JsonProperty("device_ids") List<Integer> deviceIds,
-            @JsonProperty("env") Map<String, String> env,
-            @JsonProperty("working_dir") String workingDir,
-            @JsonProperty("estimated_cost") double estimatedCost,
-            @JsonProperty("max_attempts") int maxAttempts,
-            @JsonProperty("max_runtime_seconds") Long maxRuntimeSeconds,
-            @JsonProperty("run_name") String runName) {
-
-        static StoredSpec of(JobSpec spec) {
-            return new StoredSpec(spec.command(), spec.numProcesses(), spec.deviceIds(), spec.env(), spec.workingDir(),
-                    spec.estimatedCost(), spec.maxAttempts(), spec.maxRuntimeSeconds(), spec.runName());
-        }
-
-        JobSpec toSpec() {
-            // A limit beyond today's range could be stored before the range existed: read it as the longest allowed.
-            Long runtime = maxRuntimeSeconds == null ? null : Math.min(maxRuntimeSeconds, JobSpec.MAX_RUNTIME_SECONDS);
-            return new JobSpec(command == null ? List.of() : command, numProcesses, deviceIds == null ? List.of() : deviceIds,
-                    env == null ? Map.of() : env, workingDir, estimatedCost, maxAttempts, runtime, runName);
-        }
-    }
 
     static String write(Object value) {
         try {
@@ -52,12 +27,22 @@ final class Json {
         }
     }
 
+    /** A spec in its one wire shape ({@link JobSpec#toMap()}). */
     static String spec(JobSpec spec) {
-        return write(StoredSpec.of(spec));
+        return write(spec.toMap());
     }
 
     static JobSpec spec(String json) {
-        return read(json, StoredSpec.class).toSpec();
+        Map<String, Object> fields = new LinkedHashMap<>(readType(json, FIELDS));
+        // A limit beyond today's range could be stored before the range existed: read it as the longest allowed.
+        if (fields.get("max_runtime_seconds") instanceof Number limit && limit.longValue() > JobSpec.MAX_RUNTIME_SECONDS) {
+            fields.put("max_runtime_seconds", JobSpec.MAX_RUNTIME_SECONDS);
+        }
+        try {
+            return JobSpec.fromMap(fields);
+        } catch (ValidationException e) {
+            throw new StoreException("a stored job config is damaged (" + e.getMessage() + ")", e);
+        }
     }
 
     static List<Integer> ints(String json) {

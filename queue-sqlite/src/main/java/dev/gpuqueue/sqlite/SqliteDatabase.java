@@ -7,7 +7,6 @@ import dev.gpuqueue.core.error.StoreUnavailableException;
 import dev.gpuqueue.core.port.StoreHealth;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,7 +49,9 @@ public final class SqliteDatabase implements AutoCloseable {
 
     static final List<Migration> MIGRATIONS = List.of(
             new Migration(1, "jobs, events and settings", "migrations/V001__jobs_events_settings.sql"),
-            new Migration(2, "users", "migrations/V002__users.sql"));
+            new Migration(2, "users", "migrations/V002__users.sql"),
+            new Migration(3, "one event history with store-wide ids", "migrations/V003__events.sql"),
+            new Migration(4, "the runner of a running job", "migrations/V004__placement_runner.sql"));
 
     /** The newest schema version this code knows. */
     public static final int LATEST_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
@@ -138,6 +139,14 @@ public final class SqliteDatabase implements AutoCloseable {
      * become the core's store exceptions.
      */
     <T> T write(Function<Handle, T> work) {
+        return write(work, () -> {});
+    }
+
+    /**
+     * As {@link #write(Function)}, running {@code afterCommit} once the transaction committed and
+     * before the next write may begin, so what it does follows commit order.
+     */
+    <T> T write(Function<Handle, T> work, Runnable afterCommit) {
         ensureOpen();
         Optional<String> fileProblem = dbFile.problem();
         if (fileProblem.isPresent()) {
@@ -147,6 +156,7 @@ public final class SqliteDatabase implements AutoCloseable {
         try {
             T result = writer.inTransaction(work::apply);
             lastWrite.set(StoreHealth.OK);
+            afterCommit.run();
             return result;
         } catch (JdbiException e) {
             resetWriter();
@@ -354,7 +364,7 @@ public final class SqliteDatabase implements AutoCloseable {
         try (InputStream in = Objects.requireNonNull(SqliteDatabase.class.getResourceAsStream(name), name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new StoreException("cannot read the migration " + name + " from gpuqueue's jar: " + e.getMessage(), e);
         }
     }
 }

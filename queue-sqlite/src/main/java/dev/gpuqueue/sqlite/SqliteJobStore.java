@@ -5,14 +5,15 @@ import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.JobNotFoundException;
 import dev.gpuqueue.core.error.QueueException;
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.QueueEntry;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.model.Setting;
 import dev.gpuqueue.core.policy.Aging;
 import dev.gpuqueue.core.policy.DispatchOrder;
+import dev.gpuqueue.core.port.CommitListener;
 import dev.gpuqueue.core.port.JobQuery;
 import dev.gpuqueue.core.port.JobReader;
 import dev.gpuqueue.core.port.JobStore;
@@ -35,6 +36,7 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -52,11 +54,13 @@ import org.jdbi.v3.core.statement.StatementContext;
 public final class SqliteJobStore implements JobStore {
     private static final System.Logger LOG = System.getLogger(SqliteJobStore.class.getName());
     private static final String PENDING_ORDER = "COALESCE(priority_override, priority) DESC, queued_at, seq";
-    private static final String TERMINAL = "('completed', 'failed', 'cancelled')";
+    private static final String TERMINAL = JobStatus.TERMINAL.stream().map(s -> "'" + s.wireName() + "'")
+            .collect(Collectors.joining(", ", "(", ")"));
 
     private final SqliteDatabase db;
     private final ThreadLocal<Boolean> inUnit = ThreadLocal.withInitial(() -> false);
     private final Set<String> reportedBadSettings = ConcurrentHashMap.newKeySet();
+    private final List<CommitListener> listeners = new CopyOnWriteArrayList<>();
 
     public SqliteJobStore(SqliteDatabase db) {
         this.db = Objects.requireNonNull(db, "db");
@@ -64,12 +68,25 @@ public final class SqliteJobStore implements JobStore {
 
     @Override
     public <T> T read(Function<JobReader, T> work) {
-        return unit(() -> db.read(h -> work.apply(new Tx(h))));
+        return unit(() -> db.read(h -> work.apply(new Tx(h, List.of()))));
+    }
+
+    /** One write transaction; the events it appended reach the commit listeners after the commit, in commit order. */
+    @Override
+    public <T> T inTransaction(Function<JobTransaction, T> work) {
+        return unit(() -> {
+            List<QueueEvent> appended = new ArrayList<>();
+            return db.write(h -> work.apply(new Tx(h, appended)), () -> {
+                if (!appended.isEmpty()) {
+                    CommitListener.notifyAll(listeners, List.copyOf(appended));
+                }
+            });
+        });
     }
 
     @Override
-    public <T> T inTransaction(Function<JobTransaction, T> work) {
-        return unit(() -> db.write(h -> work.apply(new Tx(h))));
+    public void addCommitListener(CommitListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     @Override
@@ -109,7 +126,7 @@ public final class SqliteJobStore implements JobStore {
     static final String STARTED_SINCE = "FROM jobs INDEXED BY jobs_started_at WHERE started_at >= :since";
 
     /** Pending jobs by kind, from the kind index alone. */
-    static final String COUNT_PENDING_CLOUD = "SELECT COUNT(*) FROM jobs INDEXED BY jobs_pending_kind"
+    static final String COUNT_PENDING_NAMED_RUNNER = "SELECT COUNT(*) FROM jobs INDEXED BY jobs_pending_kind"
             + " WHERE status = 'pending' AND job_type = 'cloud'";
     static final String COUNT_PENDING_LOCAL = "SELECT COUNT(*) FROM jobs INDEXED BY jobs_pending_kind"
             + " WHERE status = 'pending' AND job_type = 'local' AND target <> 'worker'";
@@ -137,9 +154,11 @@ public final class SqliteJobStore implements JobStore {
     /** Reads and writes on one connection inside one transaction. */
     private final class Tx implements JobTransaction {
         private final Handle h;
+        private final List<QueueEvent> appended;
 
-        Tx(Handle h) {
+        Tx(Handle h, List<QueueEvent> appended) {
             this.h = h;
+            this.appended = appended;
         }
 
         private Query select(String where) {
@@ -284,8 +303,8 @@ public final class SqliteJobStore implements JobStore {
         }
 
         @Override
-        public long countPendingCloudJobs() {
-            return h.createQuery(COUNT_PENDING_CLOUD).mapTo(Long.class).one();
+        public long countPendingWithNamedRunner() {
+            return h.createQuery(COUNT_PENDING_NAMED_RUNNER).mapTo(Long.class).one();
         }
 
         @Override
@@ -352,9 +371,20 @@ public final class SqliteJobStore implements JobStore {
         }
 
         @Override
-        public List<JobEvent> events(JobId id) {
-            return h.createQuery("SELECT * FROM job_events WHERE job_id = :id ORDER BY id")
+        public List<QueueEvent> events(JobId id) {
+            return h.createQuery("SELECT * FROM events WHERE job_id = :id ORDER BY id")
                     .bind("id", id.value()).map(JobRows.EVENT).list();
+        }
+
+        @Override
+        public List<QueueEvent> eventsAfter(long afterId, int limit) {
+            return h.createQuery("SELECT * FROM events WHERE id > :after ORDER BY id LIMIT :limit")
+                    .bind("after", afterId).bind("limit", limit).map(JobRows.EVENT).list();
+        }
+
+        @Override
+        public long lastEventId() {
+            return h.createQuery("SELECT COALESCE(MAX(id), 0) FROM events").mapTo(Long.class).one();
         }
 
         @Override
@@ -421,17 +451,22 @@ public final class SqliteJobStore implements JobStore {
         }
 
         @Override
-        public void append(JobEvent event) {
-            h.createUpdate("INSERT INTO job_events (job_id, at, actor, type, from_status, to_status, detail)"
-                            + " VALUES (:job_id, :at, :actor, :type, :from, :to, :detail)")
-                    .bind("job_id", event.jobId().value())
+        public QueueEvent append(QueueEvent event) {
+            long id = h.createUpdate("INSERT INTO events (type, at, actor, job_id, user_id, from_status, to_status, detail)"
+                            + " VALUES (:type, :at, :actor, :job_id, :user_id, :from, :to, :detail)")
+                    .bind("type", event.type().wireName())
                     .bind("at", Times.micros(event.at()))
                     .bind("actor", event.actor())
-                    .bind("type", event.type().wireName())
+                    .bind("job_id", event.jobId() == null ? null : event.jobId().value())
+                    .bind("user_id", event.userId())
                     .bind("from", event.from() == null ? null : event.from().wireName())
-                    .bind("to", event.to().wireName())
+                    .bind("to", event.to() == null ? null : event.to().wireName())
                     .bind("detail", event.detail())
-                    .execute();
+                    .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+            QueueEvent stored = new QueueEvent(id, event.type(), Times.truncate(event.at()), event.actor(), event.jobId(),
+                    event.userId(), event.from(), event.to(), event.detail());
+            appended.add(stored);
+            return stored;
         }
 
         @Override

@@ -8,31 +8,32 @@ import dev.gpuqueue.core.port.UserDirectory;
 import java.time.Clock;
 
 /**
- * Binds the SQLite stores. Needs {@link SqliteOptions} and a {@link Clock} bound elsewhere; opens
- * nothing at configuration time (the database opens when first injected; close it on shutdown).
+ * Binds the SQLite stores on a database opened by the caller's lifecycle (this module opens
+ * nothing). Needs a {@link Clock} bound elsewhere.
  */
 public final class SqliteModule extends AbstractModule {
+    private final SqliteDatabase db;
+
+    public SqliteModule(SqliteDatabase db) {
+        this.db = db;
+    }
+
     @Override
     protected void configure() {
+        bind(SqliteDatabase.class).toInstance(db);
         bind(JobStore.class).to(SqliteJobStore.class);
         bind(UserDirectory.class).to(SqliteUserDirectory.class);
     }
 
     @Provides
     @Singleton
-    SqliteDatabase database(SqliteOptions options) {
-        return SqliteDatabase.open(options);
-    }
-
-    @Provides
-    @Singleton
-    SqliteJobStore jobStore(SqliteDatabase db) {
+    SqliteJobStore jobStore() {
         return new SqliteJobStore(db);
     }
 
     @Provides
     @Singleton
-    SqliteUserDirectory userDirectory(SqliteDatabase db, Clock clock) {
+    SqliteUserDirectory userDirectory(Clock clock) {
         return new SqliteUserDirectory(db, clock);
     }
 }

@@ -8,9 +8,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.gpuqueue.core.error.StoreException;
 import dev.gpuqueue.core.error.StoreUnavailableException;
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
 import dev.gpuqueue.core.model.Level;
 import dev.gpuqueue.core.model.Placement;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.port.JobQuery;
 import dev.gpuqueue.core.port.StoreHealth;
@@ -72,7 +72,7 @@ class DatabaseFileTest {
             Job pending = store.inTransaction(tx -> tx.insert(job().gpus(2).build()));
             running = store.inTransaction(tx -> {
                 Job r = tx.update(pending, pending.dispatched(Placement.localGpus(List.of(1, 3)), T0.plusSeconds(5)));
-                tx.append(JobEvent.of(pending, r, T0.plusSeconds(5), "scheduler", JobEvent.Type.DISPATCHED, "on GPUs [1, 3]"));
+                tx.append(QueueEvent.of(pending, r, T0.plusSeconds(5), "scheduler", QueueEvent.Type.DISPATCHED, "on GPUs [1, 3]"));
                 tx.saveSettings(settings);
                 return r;
             });
@@ -86,7 +86,7 @@ class DatabaseFileTest {
             assertThat(found.allocatedGpus()).containsExactly(1, 3);
             QueueSettings reread = store.read(r -> r.settings());
             assertThat(reread).isEqualTo(settings);
-            List<JobEvent> events = store.read(r -> r.events(running.id()));
+            List<QueueEvent> events = store.read(r -> r.events(running.id()));
             assertThat(events).singleElement().satisfies(e -> assertThat(e.detail()).isEqualTo("on GPUs [1, 3]"));
             User alice = new SqliteUserDirectory(db, Clock.systemUTC()).findByTokenHash("hash-1").orElseThrow();
             assertThat(alice.name()).isEqualTo("alice");
@@ -96,24 +96,43 @@ class DatabaseFileTest {
 
     @Test
     void anOlderDatabaseIsUpgradedWithItsDataKept() {
-        Job kept;
+        Job local = job().running(1, 3).build();
+        Job cloud = job().cloud("replicate").running().build();
         try (SqliteDatabase v1 = SqliteDatabase.openAtVersion(SqliteOptions.inHome(home), 1)) {
             assertThat(v1.schemaVersion()).isEqualTo(1);
             Integer usersTables = v1.read(h -> h.createQuery(
                     "SELECT COUNT(*) FROM sqlite_master WHERE name = 'users'").mapTo(Integer.class).one());
             assertThat(usersTables).isZero();
-            kept = new SqliteJobStore(v1).inTransaction(tx -> tx.insert(job().build()));
+            for (Job running : List.of(local, cloud)) {
+                v1.write(h -> h.createUpdate("INSERT INTO jobs (job_id, user_id, user_name, config_name, status,"
+                        + " queued_at, aging_since, started_at, allocated_gpus, job_type, provider, spec)"
+                        + " VALUES (:id, :user, 'alice', 'train', 'running', :at, :at, :at, :gpus, :type, :provider, :spec)")
+                        .bind("id", running.id().value()).bind("user", running.userId()).bind("at", Times.micros(T0))
+                        .bind("gpus", Json.write(running.allocatedGpus())).bind("type", running.type().wireName())
+                        .bind("provider", running.provider()).bind("spec", Json.spec(running.spec())).execute());
+            }
+            v1.write(h -> h.createUpdate("INSERT INTO job_events (job_id, at, actor, type, from_status, to_status, detail)"
+                    + " VALUES (:id, 5, 'alice', 'submitted', NULL, 'pending', 'queued')").bind("id", local.id().value()).execute());
         }
 
         try (SqliteDatabase upgraded = SqliteDatabase.open(SqliteOptions.inHome(home))) {
             assertThat(upgraded.schemaVersion()).isEqualTo(SqliteDatabase.LATEST_VERSION);
-            Optional<Job> found = new SqliteJobStore(upgraded).read(r -> r.find(kept.id()));
-            assertThat(found).contains(kept);
+            SqliteJobStore store = new SqliteJobStore(upgraded);
+            Job localAfter = store.read(r -> r.find(local.id())).orElseThrow();
+            Job cloudAfter = store.read(r -> r.find(cloud.id())).orElseThrow();
+            assertThat(localAfter.placement()).isEqualTo(Placement.localGpus(List.of(1, 3)));
+            assertThat(cloudAfter.placement()).as("a cloud job runs on its provider").isEqualTo(Placement.on("replicate"));
             assertThat(new SqliteUserDirectory(upgraded, Clock.systemUTC()).add("bob", Level.ADMIN, null, "h").id())
                     .isEqualTo(1);
             List<Integer> versions = upgraded.read(h -> h.createQuery("SELECT version FROM schema_version ORDER BY version")
                     .mapTo(Integer.class).list());
-            assertThat(versions).containsExactly(1, 2);
+            assertThat(versions).containsExactly(1, 2, 3, 4);
+            List<QueueEvent> events = store.read(r -> r.events(local.id()));
+            assertThat(events).singleElement().satisfies(e -> {
+                assertThat(e.type()).isEqualTo(QueueEvent.Type.SUBMITTED);
+                assertThat(e.userId()).as("the owner, from the job").isEqualTo(local.userId());
+                assertThat(e.id()).isEqualTo(1);
+            });
         }
     }
 

@@ -92,7 +92,7 @@ class QueryPlanTest {
     @Test
     void theOtherHotReadsUseTheirIndexes() {
         assertThat(plan(SqliteJobStore.COUNT_BY_STATUS, Map.of())).contains("COVERING INDEX jobs_status_user");
-        assertThat(plan(SqliteJobStore.COUNT_PENDING_CLOUD, Map.of())).contains("COVERING INDEX jobs_pending_kind (job_type=?)");
+        assertThat(plan(SqliteJobStore.COUNT_PENDING_NAMED_RUNNER, Map.of())).contains("COVERING INDEX jobs_pending_kind (job_type=?)");
         assertThat(plan(SqliteJobStore.COUNT_PENDING_LOCAL, Map.of())).contains("COVERING INDEX jobs_pending_kind (job_type=?)");
         assertThat(plan("SELECT * FROM jobs WHERE job_id = :id", Map.of("id", "x"))).contains("USING INDEX sqlite_autoindex_jobs");
         assertThat(plan("SELECT * FROM jobs WHERE status = :s ORDER BY seq", Map.of("s", "running")))
@@ -104,7 +104,7 @@ class QueryPlanTest {
         assertThat(plan("SELECT job_id " + SqliteJobStore.COMPLETED_BEFORE, Map.of("cutoff", 5L))).contains("jobs_completed_at");
         assertThat(plan("SELECT * " + SqliteJobStore.COMPLETED_SINCE, Map.of("since", 5L))).contains("jobs_completed_at");
         assertThat(plan("SELECT * " + SqliteJobStore.STARTED_SINCE, Map.of("since", 5L))).contains("jobs_started_at");
-        assertThat(plan("SELECT * FROM job_events WHERE job_id = :id ORDER BY id", Map.of("id", "x")))
-                .contains("job_events_job").doesNotContain("TEMP B-TREE");
+        assertThat(plan("SELECT * FROM events WHERE job_id = :id ORDER BY id", Map.of("id", "x")))
+                .contains("events_job").doesNotContain("TEMP B-TREE");
     }
 }

@@ -16,7 +16,7 @@ import dev.gpuqueue.core.service.QueueQuery;
 import dev.gpuqueue.core.testing.QueueHarness;
 import dev.gpuqueue.core.testing.FakeGpuInventory;
 import dev.gpuqueue.core.testing.MutableClock;
-import dev.gpuqueue.core.testing.RecordingLauncher;
+import dev.gpuqueue.core.testing.RecordingRunner;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -128,7 +128,7 @@ class SqliteBenchmarkTest {
                 }
                 return null;
             });
-            QueueHarness h = new QueueHarness(store, FakeGpuInventory.withGpus(4), new RecordingLauncher(), MutableClock.at(now));
+            QueueHarness h = new QueueHarness(store, FakeGpuInventory.withGpus(4), new RecordingRunner(), MutableClock.at(now));
             h.settings(Map.of("max_concurrent", 5));
             h.scheduler().runOnce(); // fill the slots so later passes find the queue full
             List<Job> middle = store.read(r -> r.pendingInDispatchOrder(QueueSettings.DEFAULTS, now, 50_001));

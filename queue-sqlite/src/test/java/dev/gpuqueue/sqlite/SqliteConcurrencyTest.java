@@ -67,7 +67,7 @@ class SqliteConcurrencyTest {
             for (JobId id : acknowledged) {
                 assertThat(rows).containsKey(id.value());
             }
-            assertThat(h.launcher.overlaps()).isZero();
+            assertThat(h.runner.overlaps()).isZero();
             replayEventHistory(db);
         } finally {
             db.close();
@@ -99,9 +99,9 @@ class SqliteConcurrencyTest {
                 }
             })));
             others.add(pool.submit(() -> repeat(start, going, new Random(2), random -> {
-                List<JobId> live = h.launcher.liveIds();
+                List<JobId> live = h.runner.liveIds();
                 if (!live.isEmpty()) {
-                    h.launcher.finishIfLive(live.get(random.nextInt(live.size())), random.nextInt(6) == 0 ? 1 : 0);
+                    h.runner.finishIfLive(live.get(random.nextInt(live.size())), random.nextInt(6) == 0 ? 1 : 0);
                 }
             })));
             others.add(pool.submit(() -> repeat(start, going, new Random(3), random -> h.scheduler().runOnce())));
@@ -139,11 +139,11 @@ class SqliteConcurrencyTest {
 
     private record Running(long user, String team, Set<Integer> gpus) {}
 
-    /** Replays job_events in commit order, checking every limit after every event. */
+    /** Replays the job events in commit order, checking every limit after every event. */
     private static void replayEventHistory(SqliteDatabase db) {
         record Event(String job, String type, String from, String to, String detail, long user, String team) {}
         List<Event> events = db.read(h -> h.createQuery("SELECT e.job_id, e.type, e.from_status, e.to_status, e.detail,"
-                        + " j.user_id, j.team_id FROM job_events e JOIN jobs j ON j.job_id = e.job_id ORDER BY e.id")
+                        + " j.user_id, j.team_id FROM events e JOIN jobs j ON j.job_id = e.job_id ORDER BY e.id")
                 .map((rs, ctx) -> new Event(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                         rs.getString(5), rs.getLong(6), rs.getString(7)))
                 .list());

@@ -23,14 +23,13 @@ class SqliteModuleTest {
 
     @Test
     void theModuleWiresBothStoresOnOneDatabase() {
-        Injector injector = Guice.createInjector(new SqliteModule(), new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(SqliteOptions.class).toInstance(SqliteOptions.inHome(home));
-                bind(Clock.class).toInstance(Clock.systemUTC());
-            }
-        });
-        try (SqliteDatabase db = injector.getInstance(SqliteDatabase.class)) {
+        try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home))) {
+            Injector injector = Guice.createInjector(new SqliteModule(db), new AbstractModule() {
+                @Override
+                protected void configure() {
+                    bind(Clock.class).toInstance(Clock.systemUTC());
+                }
+            });
             JobStore store = injector.getInstance(JobStore.class);
             UserDirectory users = injector.getInstance(UserDirectory.class);
 
@@ -42,7 +41,7 @@ class SqliteModuleTest {
             assertThat(found).contains(stored);
             assertThat(users.findByTokenHash(ApiTokens.hash(token))).isPresent();
             assertThat(injector.getInstance(JobStore.class)).isSameAs(store);
-            assertThat(db.file()).isEqualTo(home.resolve("jobs.db"));
+            assertThat(injector.getInstance(SqliteDatabase.class)).isSameAs(db);
         }
     }
 }

@@ -1,16 +1,13 @@
 package dev.gpuqueue.cli.runner;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.gpuqueue.core.error.ConfigNotFoundException;
 import dev.gpuqueue.core.error.ValidationException;
@@ -21,26 +18,23 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Job configs as files: {@code <configs-dir>/<name>.json}, resolved inside that directory only and
- * read fresh at each submit. A config holds {@code command} (argv, required) and optionally
- * {@code num_processes, device_ids, env, working_dir, estimated_cost, max_attempts,
- * max_runtime_seconds, run_name}; anything else is refused. Thread-safe.
+ * read fresh at each submit. A config is a spec in its one wire shape ({@link JobSpec#fromMap}):
+ * {@code command} (argv, required) and optionally {@code num_processes, device_ids, env, working_dir,
+ * estimated_cost, max_attempts, max_runtime_seconds, run_name}; anything else is refused.
+ * Thread-safe.
  */
 public final class FileJobConfigs implements JobConfigs {
     private static final System.Logger LOG = System.getLogger(FileJobConfigs.class.getName());
     private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .build();
+    private static final TypeReference<Map<String, Object>> FIELDS = new TypeReference<>() {};
 
     private final Path dir;
     private final Path stateDir;
@@ -55,18 +49,6 @@ public final class FileJobConfigs implements JobConfigs {
         return dir;
     }
 
-    /** The file's shape. */
-    record ConfigFile(
-            @JsonProperty("command") List<String> command,
-            @JsonProperty("num_processes") Integer numProcesses,
-            @JsonProperty("device_ids") List<Integer> deviceIds,
-            @JsonProperty("env") Map<String, String> env,
-            @JsonProperty("working_dir") String workingDir,
-            @JsonProperty("estimated_cost") Double estimatedCost,
-            @JsonProperty("max_attempts") Integer maxAttempts,
-            @JsonProperty("max_runtime_seconds") Long maxRuntimeSeconds,
-            @JsonProperty("run_name") String runName) {}
-
     @Override
     public JobSpec resolve(String name) {
         JobConfigs.checkName(name);
@@ -79,17 +61,15 @@ public final class FileJobConfigs implements JobConfigs {
             throw new ConfigNotFoundException(name, null);
         }
         Path real = realPathInside(file, name, shown);
-        ConfigFile config;
+        Map<String, Object> fields;
         try {
-            config = MAPPER.readValue(real.toFile(), ConfigFile.class);
+            fields = MAPPER.readValue(real.toFile(), FIELDS);
         } catch (JsonMappingException e) {
             if (isEmpty(e)) {
                 throw new ValidationException("config '" + name + "' (" + shown + ") is empty");
             }
-            String field = e.getPath().stream().map(r -> r.getFieldName() == null ? "[" + r.getIndex() + "]" : r.getFieldName())
-                    .collect(Collectors.joining("."));
-            throw new ValidationException("config '" + name + "' (" + shown + ") is invalid"
-                    + (field.isEmpty() ? "" : " at '" + field + "'") + ": " + expected(e) + where(e));
+            throw new ValidationException("config '" + name + "' (" + shown + ") must hold one JSON object with the"
+                    + " config's fields" + where(e));
         } catch (JsonProcessingException e) {
             String what = e instanceof InputCoercionException ? " has a number out of range"
                     : e.getOriginalMessage().startsWith("Duplicate field") ? " has a key twice" : " is not valid JSON";
@@ -98,33 +78,16 @@ public final class FileJobConfigs implements JobConfigs {
             LOG.log(System.Logger.Level.WARNING, "Cannot read config {0}: {1}", real, e.getMessage());
             throw new ValidationException("config '" + name + "' (" + shown + ") cannot be read");
         }
-        if (config == null || config.command() == null || config.command().isEmpty()) {
-            throw new ValidationException("config '" + name + "' needs a non-empty \"command\" list, e.g. [\"python\", \"train.py\"]");
+        if (fields == null || !(fields.get("command") instanceof List<?> command) || command.isEmpty()) {
+            throw new ValidationException("config '" + name + "' (" + shown + ") needs a non-empty \"command\" list,"
+                    + " e.g. [\"python\", \"train.py\"]");
         }
         try {
-            JobSpec.Builder spec = JobSpec.builder().command(config.command());
-            if (config.numProcesses() != null) {
-                spec.numProcesses(config.numProcesses());
-            }
-            if (config.deviceIds() != null) {
-                spec.deviceIds(config.deviceIds());
-            }
-            if (config.env() != null) {
-                spec.env(config.env());
-            }
-            if (config.estimatedCost() != null) {
-                spec.estimatedCost(config.estimatedCost());
-            }
-            if (config.maxAttempts() != null) {
-                spec.maxAttempts(config.maxAttempts());
-            }
-            checkWorkingDir(config.workingDir());
-            return spec.workingDir(config.workingDir()).maxRuntimeSeconds(config.maxRuntimeSeconds())
-                    .runName(config.runName()).build();
+            JobSpec spec = JobSpec.fromMap(fields);
+            checkWorkingDir(spec.workingDir());
+            return spec;
         } catch (ValidationException e) {
-            throw new ValidationException("config '" + name + "': " + e.getMessage());
-        } catch (NullPointerException e) {
-            throw new ValidationException("config '" + name + "': lists and maps must not contain null");
+            throw new ValidationException("config '" + name + "' (" + shown + "): " + e.getMessage());
         }
     }
 
@@ -162,37 +125,6 @@ public final class FileJobConfigs implements JobConfigs {
 
     private static boolean isEmpty(JsonMappingException e) {
         return String.valueOf(e.getOriginalMessage()).startsWith("No content to map");
-    }
-
-    /** What the file should have held at the failing place, in words that never quote the file's content. */
-    private static String expected(JsonMappingException e) {
-        if (e instanceof UnrecognizedPropertyException) {
-            return "unknown field; allowed: command, num_processes, device_ids, env, working_dir, estimated_cost,"
-                    + " max_attempts, max_runtime_seconds, run_name";
-        }
-        if (e.getCause() instanceof InputCoercionException || String.valueOf(e.getOriginalMessage()).contains("out of range")) {
-            return "a number out of range";
-        }
-        if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
-            return "expected " + kind(m.getTargetType());
-        }
-        return "a value of the wrong type";
-    }
-
-    private static String kind(Class<?> type) {
-        if (List.class.isAssignableFrom(type)) {
-            return "a list";
-        }
-        if (Map.class.isAssignableFrom(type)) {
-            return "an object of strings";
-        }
-        if (type == Integer.class || type == Long.class || type == int.class || type == long.class) {
-            return "a whole number";
-        }
-        if (type == Double.class || type == double.class) {
-            return "a number";
-        }
-        return type == String.class ? "a string" : "an object with the config's fields";
     }
 
     private static String where(JsonProcessingException e) {

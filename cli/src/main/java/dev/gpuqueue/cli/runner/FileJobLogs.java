@@ -1,9 +1,10 @@
 package dev.gpuqueue.cli.runner;
 
+import dev.gpuqueue.core.error.StoreUnavailableException;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.port.JobLogs;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -35,7 +36,8 @@ public final class FileJobLogs implements JobLogs {
         } catch (NoSuchFileException e) {
             return new LogChunk(new byte[0], 0, 0);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + log, e);
+            throw new StoreUnavailableException("cannot read the log of job " + id + " now ("
+                    + ProcessJobRunner.withoutPaths(e.getMessage()) + ")", e);
         }
     }
 

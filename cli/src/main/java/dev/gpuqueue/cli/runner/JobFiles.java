@@ -1,8 +1,8 @@
 package dev.gpuqueue.cli.runner;
 
+import dev.gpuqueue.core.error.StoreException;
 import dev.gpuqueue.core.model.JobId;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -83,7 +83,7 @@ final class JobFiles {
         } catch (NoSuchFileException e) {
             // nothing to delete
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the files of job " + id + " in " + dir, e);
+            throw new StoreException("cannot delete the files of job " + id + " in " + dir + ": " + e.getMessage(), e);
         }
     }
 }

@@ -30,10 +30,18 @@ final class JobWorkspaces {
             throw new ValidationException("the jobs directory " + this.jobsDir + " is inside the state directory "
                     + this.stateDir + "; choose one outside it with --jobs-dir");
         }
+    }
+
+    /**
+     * Creates the jobs directory, or checks the one there (at the runner's start).
+     *
+     * @throws ValidationException when it cannot be used
+     */
+    void prepare() {
         try {
             prepareJobsDir();
         } catch (IOException | LaunchException | UnsupportedOperationException e) {
-            throw new ValidationException("the jobs directory " + this.jobsDir + " cannot be used: " + e.getMessage()
+            throw new ValidationException("the jobs directory " + jobsDir + " cannot be used: " + e.getMessage()
                     + " (--jobs-dir)");
         }
     }

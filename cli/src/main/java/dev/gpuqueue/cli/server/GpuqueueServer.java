@@ -8,12 +8,16 @@ import dev.gpuqueue.cli.runner.CudaDevices;
 import dev.gpuqueue.cli.runner.JobUser;
 import dev.gpuqueue.cli.runner.LaunchOptions;
 import dev.gpuqueue.cli.runner.PrivateDirectories;
+import dev.gpuqueue.cli.runner.ProcessJobRunner;
+import dev.gpuqueue.core.GpuQueue;
+import dev.gpuqueue.core.Lifecycle;
 import dev.gpuqueue.core.error.QueueException;
 import dev.gpuqueue.core.error.StoreException;
 import dev.gpuqueue.core.port.GpuInventory;
 import dev.gpuqueue.core.port.HostStatus;
+import dev.gpuqueue.core.port.JobConfigs;
 import dev.gpuqueue.core.port.JobLogs;
-import dev.gpuqueue.core.service.QueueService;
+import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.core.service.Reconciler;
 import dev.gpuqueue.core.service.Scheduler;
 import dev.gpuqueue.core.service.UserAdmin;
@@ -25,6 +29,7 @@ import dev.gpuqueue.http.HttpOptions;
 import dev.gpuqueue.http.TokenAuth;
 import dev.gpuqueue.sqlite.SqliteDatabase;
 import dev.gpuqueue.sqlite.SqliteModule;
+import dev.gpuqueue.sqlite.SqliteOptions;
 import io.javalin.Javalin;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,53 +38,43 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
 /**
- * The running server: one injector, and the parts with a lifecycle started in order (database,
- * recovery, scheduler loop, HTTP) and stopped in reverse (HTTP finishes requests in flight, the loop
- * stops, the database closes). Running jobs are never stopped by the server's own shutdown.
- * Thread-safe.
+ * The running server. Its parts start in order through one {@link Lifecycle} (GPUs, database, job
+ * runner, recovery, scheduler loop, HTTP) and stop in reverse (HTTP finishes requests in flight,
+ * the loop stops, the database closes, NVML shuts down). The Guice injector only binds the adapters;
+ * the core is assembled by {@code GpuQueue.builder()}, as embedders do. Running jobs are never
+ * stopped by the server's own shutdown. Thread-safe.
  */
 public final class GpuqueueServer {
     private static final System.Logger LOG = System.getLogger(GpuqueueServer.class.getName());
 
-    private final Injector injector;
-    private final GpuInventories.Selection gpus;
+    private final Lifecycle lifecycle = new Lifecycle();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Javalin app;
-    private SqliteDatabase db;
-    private Scheduler scheduler;
     private boolean stopping;
 
-    private GpuqueueServer(ServerConfig config, GpuInventories.Selection gpus) {
-        this.gpus = gpus;
-        this.injector = Guice.createInjector(new SqliteModule(), new GpuModule(gpus.inventory()),
-                new ServerModule(config, launchOptions(config, gpus.inventory())));
-    }
+    private GpuqueueServer() {}
 
-    /** The injector for a configuration, without starting anything (the graph test uses it). */
-    static Injector injector(ServerConfig config, GpuInventories.Selection gpus) {
-        return new GpuqueueServer(config, gpus).injector;
+    /** The injector for a configuration on an open database, without starting anything (the graph test uses it). */
+    static Injector injector(ServerConfig config, GpuInventories.Selection gpus, SqliteDatabase db) {
+        return Guice.createInjector(new SqliteModule(db), new GpuModule(gpus.inventory()),
+                new ServerModule(config, launchOptions(config, gpus.inventory())));
     }
 
     /** Starts everything and prints the startup summary on {@code out}. */
     public static GpuqueueServer start(ServerConfig config, PrintWriter out) {
         HttpOptions http = new HttpOptions(config.host(), config.allowedHosts(), config.corsOrigins());
         createDirectories(config);
-        GpuInventories.Selection gpus = GpuInventories.select(config.simulateGpus());
-        GpuqueueServer server;
-        try {
-            server = new GpuqueueServer(config, gpus);
-        } catch (RuntimeException e) {
-            gpus.close();
-            throw unwrapped(e);
-        }
+        GpuqueueServer server = new GpuqueueServer();
         try {
             server.startParts(config, http, out);
         } catch (RuntimeException e) {
+            server.stop();
             throw unwrapped(e);
         }
         return server;
@@ -105,26 +100,41 @@ public final class GpuqueueServer {
     }
 
     private void startParts(ServerConfig config, HttpOptions http, PrintWriter out) {
-        try {
-            db = injector.getInstance(SqliteDatabase.class);
-            scheduler = injector.getInstance(Scheduler.class);
-            UserAdmin users = injector.getInstance(UserAdmin.class);
-            Reconciler.Report recovery = injector.getInstance(Reconciler.class).reconcile();
-            scheduler.start();
-            ApiDependencies deps = new ApiDependencies(injector.getInstance(QueueService.class), scheduler,
-                    injector.getInstance(GpuInventory.class), injector.getInstance(HostStatus.class),
-                    injector.getInstance(JobLogs.class), users,
-                    new TokenAuth(users, HttpApi.isLoopback(config.host())), injector.getInstance(Clock.class));
-            app = HttpApi.start(HttpApi.create(deps, http), config.host(), config.port(), users);
-            printSummary(config, db, users, recovery, out);
-        } catch (RuntimeException e) {
-            stop();
-            throw e;
-        }
+        GpuInventories.Selection gpus = lifecycle.start("GPUs", () -> GpuInventories.select(config.simulateGpus()),
+                GpuInventories.Selection::close);
+        SqliteDatabase db = lifecycle.start("database",
+                () -> SqliteDatabase.open(SqliteOptions.inHome(config.home()).withNewDatabase(config.newDatabase())),
+                SqliteDatabase::close);
+        Injector injector = injector(config, gpus, db);
+        ProcessJobRunner runner = lifecycle.start("job runner", () -> injector.getInstance(ProcessJobRunner.class).prepare(),
+                started -> {});
+        Clock clock = injector.getInstance(Clock.class);
+        GpuQueue queue = GpuQueue.builder()
+                .store(injector.getInstance(JobStore.class))
+                .gpus(gpus.inventory())
+                .runner(runner)
+                .configs(injector.getInstance(JobConfigs.class))
+                .logs(injector.getInstance(JobLogs.class))
+                .clock(clock)
+                .schedulerInterval(config.schedulerInterval())
+                .build();
+        Reconciler.Report recovery = queue.startIn(lifecycle);
+        UserAdmin users = injector.getInstance(UserAdmin.class);
+        ApiDependencies deps = new ApiDependencies(queue.service(), queue.scheduler(), gpus.inventory(),
+                injector.getInstance(HostStatus.class), injector.getInstance(JobLogs.class), users,
+                new TokenAuth(users, HttpApi.isLoopback(config.host())), clock);
+        app = lifecycle.start("HTTP server",
+                () -> HttpApi.start(HttpApi.create(deps, http), config.host(), config.port(), users), Javalin::stop);
+        printSummary(config, db, gpus, users, recovery, out);
     }
 
-    private void printSummary(ServerConfig config, SqliteDatabase db, UserAdmin users, Reconciler.Report recovery,
-            PrintWriter console) {
+    /** The names of the parts running, in start order. */
+    List<String> parts() {
+        return lifecycle.parts();
+    }
+
+    private void printSummary(ServerConfig config, SqliteDatabase db, GpuInventories.Selection gpus, UserAdmin users,
+            Reconciler.Report recovery, PrintWriter console) {
         StringWriter summary = new StringWriter();
         PrintWriter out = new PrintWriter(summary);
         String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
@@ -162,16 +172,7 @@ public final class GpuqueueServer {
             stopping = true;
         }
         try {
-            if (app != null) {
-                app.stop();
-            }
-            if (scheduler != null) {
-                scheduler.stop();
-            }
-            if (db != null) {
-                db.close();
-            }
-            gpus.close();
+            lifecycle.close();
             LOG.log(Level.INFO, "gpuqueue server stopped; running jobs were left running");
         } finally {
             stopped.countDown();

@@ -85,6 +85,9 @@ class FileJobConfigsTest {
         Files.writeString(configs.resolve("empty.json"), "");
         Files.writeString(configs.resolve("forever.json"), "{\"command\": [\"a\"], \"max_runtime_seconds\": 9223372036854775807}");
         Files.writeString(configs.resolve("notalist.json"), "{\"command\": \"a\"}");
+        Files.writeString(configs.resolve("unknown.json"), "{\"command\": [\"a\"], \"gpus\": 2}");
+        Files.writeString(configs.resolve("badenv.json"), "{\"command\": [\"a\"], \"env\": {\"A\": 1}}");
+        Files.writeString(configs.resolve("array.json"), "[1, 2]");
         Files.writeString(configs.resolve("relative.json"), "{\"command\": [\"a\"], \"working_dir\": \"data\"}");
         Files.createDirectory(configs.resolve("adir.json"));
         Files.createSymbolicLink(configs.resolve("loop.json"), configs.resolve("loop.json"));
@@ -92,10 +95,18 @@ class FileJobConfigsTest {
         assertThatThrownBy(() -> files.resolve("twice")).hasMessage("config 'twice' (configs/twice.json) has a key twice"
                 + " (line 1, column 55)");
         assertThatThrownBy(() -> files.resolve("trailing")).hasMessageContaining("is not valid JSON");
-        assertThatThrownBy(() -> files.resolve("half")).hasMessageContaining("at 'num_processes'");
+        assertThatThrownBy(() -> files.resolve("half"))
+                .hasMessage("config 'half' (configs/half.json): num_processes must be a whole number between 1 and 1024");
         assertThatThrownBy(() -> files.resolve("empty")).hasMessage("config 'empty' (configs/empty.json) is empty");
-        assertThatThrownBy(() -> files.resolve("forever")).hasMessageContaining("max_runtime_seconds must be between 1 and");
-        assertThatThrownBy(() -> files.resolve("notalist")).hasMessageContaining("at 'command': expected a list");
+        assertThatThrownBy(() -> files.resolve("forever")).hasMessageContaining("max_runtime_seconds must be a whole number between 1 and");
+        assertThatThrownBy(() -> files.resolve("notalist")).hasMessageContaining("needs a non-empty \"command\" list");
+        assertThatThrownBy(() -> files.resolve("unknown")).hasMessage("config 'unknown' (configs/unknown.json): unknown"
+                + " field [gpus]; allowed:"
+                + " command, num_processes, device_ids, env, working_dir, estimated_cost, max_attempts,"
+                + " max_runtime_seconds, run_name");
+        assertThatThrownBy(() -> files.resolve("badenv")).hasMessage("config 'badenv' (configs/badenv.json): env must be"
+                + " an object of strings (A is not a string)");
+        assertThatThrownBy(() -> files.resolve("array")).hasMessageContaining("must hold one JSON object");
         assertThatThrownBy(() -> files.resolve("relative")).hasMessageContaining("working_dir must be an absolute path");
         assertThatThrownBy(() -> files.resolve("adir")).hasMessageContaining("is not a regular file");
         assertThatThrownBy(() -> files.resolve("loop")).hasMessageContaining("cannot be resolved");

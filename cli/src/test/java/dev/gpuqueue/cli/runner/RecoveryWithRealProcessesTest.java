@@ -43,7 +43,7 @@ class RecoveryWithRealProcessesTest {
     private final InMemoryJobStore store = new InMemoryJobStore();
 
     /** Stores a running job on {@code gpu} and starts its process as the dead server would have. */
-    private Job runBeforeTheCrash(ProcessJobLauncher launcher, String id, int gpu, int maxAttempts, String script) {
+    private Job runBeforeTheCrash(ProcessJobRunner runner, String id, int gpu, int maxAttempts, String script) {
         JobSpec spec = JobSpec.builder().command(List.of("sh", "-c", script == null ? "echo rerun" : script))
                 .maxAttempts(maxAttempts).build();
         Job pending = store.inTransaction(tx -> tx.insert(Job.builder().id(JobId.of(id)).configName("cfg").spec(spec)
@@ -54,7 +54,7 @@ class RecoveryWithRealProcessesTest {
         if (script == null) {
             return running;
         }
-        ProcessRef ref = launcher.launch(running, UNHEARD).orElseThrow();
+        ProcessRef ref = runner.start(running, UNHEARD).orElseThrow();
         return store.inTransaction(tx -> tx.update(running, running.launched(ref)));
     }
 
@@ -67,13 +67,17 @@ class RecoveryWithRealProcessesTest {
         public void attemptLost(JobId jobId, int attempt, String reason) {}
     };
 
+    private static ProcessJobRunner runnerIn(Path home) {
+        return ProcessJobRunner.create(home, home.resolve("logs"), LaunchOptions.defaults()).prepare();
+    }
+
     private Job job(String id) {
         return store.read(r -> r.find(JobId.of(id))).orElseThrow();
     }
 
     @Test
     void afterACrashFinishedJobsAreRecordedLiveOnesAdoptedAndLostOnesRequeuedOrFailed() throws Exception {
-        ProcessJobLauncher before = ProcessJobLauncher.inHome(home);
+        ProcessJobRunner before = runnerIn(home);
         Path release = home.resolve("release");
         Job finishedOk = runBeforeTheCrash(before, "finished-ok", 0, 3, "echo ran-ok");
         Job finishedBad = runBeforeTheCrash(before, "finished-bad", 1, 3, "echo ran-bad; exit 4");
@@ -84,9 +88,9 @@ class RecoveryWithRealProcessesTest {
         Await.until("the two short jobs to leave their exit files", WAIT, () -> Files.exists(home.resolve("logs/finished-ok.1.exit"))
                 && Files.exists(home.resolve("logs/finished-bad.1.exit")));
 
-        // The restarted server: a new launcher and queue over the same store and home.
+        // The restarted server: a new runner and queue over the same store and home.
         GpuQueue restarted = GpuQueue.builder().store(store).gpus(FakeGpuInventory.withGpus(4))
-                .launcher(ProcessJobLauncher.inHome(home)).clock(Clock.systemUTC()).build();
+                .runner(runnerIn(home)).clock(Clock.systemUTC()).build();
         restarted.service().updateSettings(Caller.LOCAL_ADMIN,
                 SettingsUpdate.of(Map.of("local_job_max_concurrent", 4)));
         Reconciler.Report report = restarted.recover();

@@ -2,7 +2,11 @@ package dev.gpuqueue.core.error;
 
 import dev.gpuqueue.core.model.JobStatus;
 
-/** A status change that the transition table of {@link JobStatus} does not allow. */
+/**
+ * A change the transition table of {@link JobStatus} does not allow: a status change it does not
+ * list, or a change that needs another status (approving a job that is not blocked). The one
+ * exception for an illegal move (HTTP 409).
+ */
 public final class IllegalTransitionException extends ConflictException {
     private static final long serialVersionUID = 1L;
 
@@ -10,7 +14,12 @@ public final class IllegalTransitionException extends ConflictException {
     private final JobStatus to;
 
     public IllegalTransitionException(JobStatus from, JobStatus to) {
-        super(message(from, to));
+        this(from, to, message(from, to));
+    }
+
+    /** The same refusal in the words of the operation that was asked for ("only blocked jobs can be approved"). */
+    public IllegalTransitionException(JobStatus from, JobStatus to, String message) {
+        super(message);
         this.from = from;
         this.to = to;
     }

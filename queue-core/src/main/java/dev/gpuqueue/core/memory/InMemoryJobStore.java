@@ -4,13 +4,13 @@ import dev.gpuqueue.core.error.ConcurrentUpdateException;
 import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.JobNotFoundException;
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
-import dev.gpuqueue.core.model.JobType;
 import dev.gpuqueue.core.model.QueueEntry;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.policy.DispatchOrder;
+import dev.gpuqueue.core.port.CommitListener;
 import dev.gpuqueue.core.port.JobQuery;
 import dev.gpuqueue.core.port.JobReader;
 import dev.gpuqueue.core.port.JobStore;
@@ -25,9 +25,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
@@ -41,9 +43,12 @@ public final class InMemoryJobStore implements JobStore {
     private final Map<JobId, Job> jobs = new HashMap<>();
     private final Map<JobStatus, Map<JobId, Job>> byStatus = new EnumMap<>(JobStatus.class);
     private final Map<String, JobId> idempotencyKeys = new HashMap<>();
-    private final Map<JobId, List<JobEvent>> events = new HashMap<>();
+    private final Map<JobId, List<QueueEvent>> events = new HashMap<>();
+    private final NavigableMap<Long, QueueEvent> eventLog = new TreeMap<>();
+    private final List<CommitListener> listeners = new CopyOnWriteArrayList<>();
     private QueueSettings settings = QueueSettings.DEFAULTS;
     private long lastSeq;
+    private long lastEventId;
 
     public InMemoryJobStore() {
         for (JobStatus status : JobStatus.values()) {
@@ -61,6 +66,11 @@ public final class InMemoryJobStore implements JobStore {
         return run(work);
     }
 
+    @Override
+    public void addCommitListener(CommitListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
     private <T> T run(Function<JobTransaction, T> work) {
         if (lock.isHeldByCurrentThread()) {
             throw new IllegalStateException("units of work do not nest");
@@ -70,6 +80,9 @@ public final class InMemoryJobStore implements JobStore {
         try {
             T result = work.apply(tx);
             tx.undo.clear();
+            if (!tx.appended.isEmpty()) {
+                CommitListener.notifyAll(listeners, List.copyOf(tx.appended));
+            }
             return result;
         } catch (RuntimeException | Error e) {
             tx.rollback();
@@ -102,6 +115,7 @@ public final class InMemoryJobStore implements JobStore {
     /** One unit of work; every write registers how to undo it. */
     private final class Tx implements JobTransaction {
         private final Deque<Runnable> undo = new ArrayDeque<>();
+        private final List<QueueEvent> appended = new ArrayList<>();
         private boolean open = true;
 
         private void check() {
@@ -168,9 +182,9 @@ public final class InMemoryJobStore implements JobStore {
         }
 
         @Override
-        public long countPendingCloudJobs() {
+        public long countPendingWithNamedRunner() {
             check();
-            return byStatus.get(JobStatus.PENDING).values().stream().filter(j -> j.type() == JobType.CLOUD).count();
+            return byStatus.get(JobStatus.PENDING).values().stream().filter(j -> j.namedRunner() != null).count();
         }
 
         @Override
@@ -227,9 +241,21 @@ public final class InMemoryJobStore implements JobStore {
         }
 
         @Override
-        public List<JobEvent> events(JobId id) {
+        public List<QueueEvent> events(JobId id) {
             check();
             return List.copyOf(events.getOrDefault(id, List.of()));
+        }
+
+        @Override
+        public List<QueueEvent> eventsAfter(long afterId, int limit) {
+            check();
+            return eventLog.tailMap(afterId, false).values().stream().limit(limit).toList();
+        }
+
+        @Override
+        public long lastEventId() {
+            check();
+            return eventLog.isEmpty() ? 0 : eventLog.lastKey();
         }
 
         @Override
@@ -286,11 +312,26 @@ public final class InMemoryJobStore implements JobStore {
         }
 
         @Override
-        public void append(JobEvent event) {
+        public QueueEvent append(QueueEvent event) {
             check();
-            List<JobEvent> history = events.computeIfAbsent(event.jobId(), id -> new ArrayList<>());
-            history.add(event);
-            undo.push(() -> history.remove(history.size() - 1));
+            long previousId = lastEventId;
+            QueueEvent stored = event.withId(++lastEventId);
+            eventLog.put(stored.id(), stored);
+            appended.add(stored);
+            List<QueueEvent> history = stored.jobId() == null ? null
+                    : events.computeIfAbsent(stored.jobId(), id -> new ArrayList<>());
+            if (history != null) {
+                history.add(stored);
+            }
+            undo.push(() -> {
+                eventLog.remove(stored.id());
+                appended.remove(appended.size() - 1);
+                if (history != null) {
+                    history.remove(history.size() - 1);
+                }
+                lastEventId = previousId;
+            });
+            return stored;
         }
 
         @Override
@@ -309,13 +350,17 @@ public final class InMemoryJobStore implements JobStore {
                     .sorted(Comparator.comparingLong(Job::seq)).toList();
             for (Job job : doomed) {
                 remove(job.id());
-                List<JobEvent> history = events.remove(job.id());
+                List<QueueEvent> history = events.remove(job.id());
+                if (history != null) {
+                    history.forEach(e -> eventLog.remove(e.id()));
+                }
                 String key = job.idempotencyKey() == null ? null : keyOf(job.userId(), job.idempotencyKey());
                 JobId keyOwner = key == null ? null : idempotencyKeys.remove(key);
                 undo.push(() -> {
                     put(job);
                     if (history != null) {
                         events.put(job.id(), history);
+                        history.forEach(e -> eventLog.put(e.id(), e));
                     }
                     if (keyOwner != null) {
                         idempotencyKeys.put(key, keyOwner);

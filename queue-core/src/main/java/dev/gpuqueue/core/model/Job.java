@@ -7,7 +7,6 @@ import static dev.gpuqueue.core.model.JobStatus.FAILED;
 import static dev.gpuqueue.core.model.JobStatus.PENDING;
 import static dev.gpuqueue.core.model.JobStatus.RUNNING;
 
-import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.IllegalTransitionException;
 import dev.gpuqueue.core.error.LimitOutOfRangeException;
 import java.time.Instant;
@@ -28,7 +27,8 @@ import java.util.Objects;
  *   <li>{@code queuedAt}: submit time, kept across requeues. {@code agingSince}: when the job last
  *       became pending (submit, or approval for a blocked job; a requeue keeps it); aging counts
  *       from here. Null for a job that has never been pending.
- *   <li>{@code placement}: what the job holds <em>now</em> (GPUs, worker); empty unless running.
+ *   <li>{@code placement}: where the job runs <em>now</em> (its runner, and the GPUs or worker it
+ *       holds); set exactly while it is running.
  *       Preferred device ids live in {@code spec.deviceIds()}.
  *   <li>{@code approvalId}: the id of the admin who approved or rejected the job, or null.
  *   <li>{@code version}: bumped by the store on every write, for compare-and-set updates.
@@ -105,8 +105,8 @@ public record Job(
         if (status.isTerminal() && completedAt == null) {
             throw new IllegalArgumentException("a " + status.wireName() + " job needs completedAt");
         }
-        if (status != RUNNING && !placement.isEmpty()) {
-            throw new IllegalArgumentException("only a running job holds GPUs or a worker");
+        if ((status == RUNNING) == placement.isEmpty()) {
+            throw new IllegalArgumentException("a running job, and only a running job, has a placement (its runner)");
         }
     }
 
@@ -149,9 +149,18 @@ public record Job(
         return priorityOverride != null ? priorityOverride : priority;
     }
 
-    /** Whether this job competes for the orchestrator's own GPUs (and not a worker or cloud). */
+    /**
+     * The runner this job must run on when its kind names one (a cloud job's provider), else null:
+     * the planner then places it on this machine's GPUs or a worker, by its target. The one place
+     * that answers "which kind of runner takes this job".
+     */
+    public String namedRunner() {
+        return type == JobType.CLOUD ? provider : null;
+    }
+
+    /** Whether this job competes for the orchestrator's own GPUs (and not a worker or a named runner). */
     public boolean wantsLocalGpus() {
-        return type == JobType.LOCAL && target != Target.WORKER;
+        return namedRunner() == null && target != Target.WORKER;
     }
 
     public boolean hasAttemptsLeft() {
@@ -176,9 +185,7 @@ public record Job(
 
     /** Records the process of the running attempt. */
     public Job launched(ProcessRef process) {
-        if (status != RUNNING) {
-            throw new ConflictException("job " + id + " is " + status.wireName() + ", not running");
-        }
+        requireStatus(RUNNING, RUNNING, "job " + id + " is " + status.wireName() + ", not running");
         return toBuilder().process(Objects.requireNonNull(process, "process")).build();
     }
 
@@ -190,23 +197,19 @@ public record Job(
 
     /** running → failed with {@code message}; releases what the job held. */
     public Job failed(String message, Integer exitCode, Instant now) {
-        requireRunning(FAILED);
+        requireStatus(RUNNING, FAILED, "a " + status.wireName() + " job cannot fail; only running ones can");
         return finish(FAILED, now).exitCode(exitCode).errorMessage(message).build();
     }
 
     /** blocked → failed, with {@code error_message = "Rejected: <reason>"}. */
     public Job rejected(String reason, long approverId, Instant now) {
-        if (status != BLOCKED) {
-            throw new ConflictException("job " + id + " is " + status.wireName() + "; only blocked jobs can be rejected");
-        }
+        requireStatus(BLOCKED, FAILED, "job " + id + " is " + status.wireName() + "; only blocked jobs can be rejected");
         return finish(FAILED, now).approvalId(approverId).errorMessage("Rejected: " + reason).build();
     }
 
     /** blocked → pending; the job ages from the approval time. */
     public Job approved(long approverId, Instant now) {
-        if (status != BLOCKED) {
-            throw new ConflictException("job " + id + " is " + status.wireName() + "; only blocked jobs can be approved");
-        }
+        requireStatus(BLOCKED, PENDING, "job " + id + " is " + status.wireName() + "; only blocked jobs can be approved");
         return toBuilder().status(PENDING).approvalId(approverId).agingSince(now).build();
     }
 
@@ -221,9 +224,10 @@ public record Job(
      * aging start; {@code reason} stays visible as the error message.
      */
     public Job requeued(String reason) {
-        requireRunning(PENDING);
+        requireStatus(RUNNING, PENDING, "a " + status.wireName() + " job is not requeued; only running ones are");
         if (!hasAttemptsLeft()) {
-            throw new ConflictException("job " + id + " has used all " + maxAttempts() + " attempts");
+            throw new IllegalTransitionException(RUNNING, PENDING, "job " + id + " has used all " + maxAttempts()
+                    + " attempts");
         }
         return toBuilder()
                 .status(PENDING)
@@ -245,16 +249,19 @@ public record Job(
     public Job withPriorityOverride(Integer override) {
         checkPriorityOverride(override);
         if (status != PENDING && status != BLOCKED) {
-            throw new ConflictException(
+            throw new IllegalTransitionException(status, status,
                     "job " + id + " is " + status.wireName() + "; priority can change only while pending or blocked");
         }
         return toBuilder().priorityOverride(override).build();
     }
 
-    /** Fail and requeue apply to running jobs only (blocked → failed is {@link #rejected}). */
-    private void requireRunning(JobStatus to) {
-        if (status != RUNNING) {
-            throw new IllegalTransitionException(status, to);
+    /**
+     * Checks that this job is {@code required} (the one status the change applies to) and that the
+     * table allows moving to {@code to}; else refuses in {@code words}.
+     */
+    private void requireStatus(JobStatus required, JobStatus to, String words) {
+        if (status != required || required != to && !status.canMoveTo(to)) {
+            throw new IllegalTransitionException(status, to, words);
         }
     }
 

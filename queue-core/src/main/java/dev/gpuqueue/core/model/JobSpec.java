@@ -85,6 +85,29 @@ public record JobSpec(
         return new Builder();
     }
 
+    /**
+     * This spec in its one wire shape (snake_case names, JSON types, in documentation order): what
+     * config files hold, what is stored with a job and what the API shows as {@code config}.
+     */
+    public Map<String, Object> toMap() {
+        return JobSpecWire.toMap(this);
+    }
+
+    /**
+     * A spec from its wire shape as a JSON parser produced it; a missing or null field takes its
+     * default.
+     *
+     * @throws ValidationException naming an unknown field, or a field of the wrong type or range
+     */
+    public static JobSpec fromMap(Map<String, ?> fields) {
+        return JobSpecWire.fromMap(fields);
+    }
+
+    /** The wire shape's field names, in documentation order. */
+    public static List<String> fieldNames() {
+        return JobSpecWire.FIELDS;
+    }
+
     public Builder toBuilder() {
         return new Builder()
                 .command(command)

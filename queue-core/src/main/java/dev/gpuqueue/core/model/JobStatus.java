@@ -3,6 +3,7 @@ package dev.gpuqueue.core.model;
 import dev.gpuqueue.core.error.IllegalTransitionException;
 import dev.gpuqueue.core.error.ValidationException;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -26,6 +27,9 @@ public enum JobStatus {
     /** The alias users may type for {@link #PENDING}; never stored or listed. */
     public static final String QUEUED_ALIAS = "queued";
 
+    /** The states a job never leaves: completed, failed, cancelled. */
+    public static final Set<JobStatus> TERMINAL = Collections.unmodifiableSet(EnumSet.of(COMPLETED, FAILED, CANCELLED));
+
     private static final Set<JobStatus> INITIAL = EnumSet.of(PENDING, BLOCKED, RUNNING);
     private static final Map<JobStatus, Set<JobStatus>> TRANSITIONS = new EnumMap<>(JobStatus.class);
 
@@ -44,11 +48,11 @@ public enum JobStatus {
     }
 
     public boolean isActive() {
-        return this == PENDING || this == BLOCKED || this == RUNNING;
+        return !isTerminal();
     }
 
     public boolean isTerminal() {
-        return !isActive();
+        return TERMINAL.contains(this);
     }
 
     public boolean canMoveTo(JobStatus to) {

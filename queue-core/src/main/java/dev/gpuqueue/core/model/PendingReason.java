@@ -20,7 +20,7 @@ public record PendingReason(Kind kind, String message) {
         WAITING_FOR_DEVICES,
         BEHIND_GPU_JOB,
         NO_WORKER,
-        NO_DISPATCHER,
+        NO_RUNNER,
         CAN_NEVER_FIT,
         AWAITING_APPROVAL
     }
@@ -68,8 +68,9 @@ public record PendingReason(Kind kind, String message) {
         return new PendingReason(Kind.NO_WORKER, "waiting for an idle worker that matches");
     }
 
-    public static PendingReason noDispatcher(String provider) {
-        return new PendingReason(Kind.NO_DISPATCHER, "no dispatcher for provider '" + provider + "'");
+    /** A job that names a runner (a cloud provider) that is not registered. */
+    public static PendingReason noRunner(String runner) {
+        return new PendingReason(Kind.NO_RUNNER, "no runner for provider '" + runner + "'");
     }
 
     public static PendingReason canNeverFit(String why) {

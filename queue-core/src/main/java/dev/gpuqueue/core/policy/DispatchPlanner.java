@@ -1,7 +1,6 @@
 package dev.gpuqueue.core.policy;
 
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobType;
 import dev.gpuqueue.core.model.PendingReason;
 import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.model.QueueEntry;
@@ -22,8 +21,8 @@ import java.util.TreeSet;
  *   <li>global limit: when running jobs reach {@code max_concurrent}, the pass stops;
  *   <li>user limit: a user at {@code user_max_concurrent} is skipped, the pass goes on;
  *   <li>team limit (fair share on, job has a team): a team at {@code team_max_concurrent} is skipped;
- *   <li>placement: cloud jobs go to their provider's dispatcher; local jobs need the local job and
- *       GPU limits and free GPUs. A local job that does not fit blocks local placement for the rest
+ *   <li>placement: a job that names its runner (a cloud job) goes to that runner; local jobs need
+ *       the local job and GPU limits and free GPUs. A local job that does not fit blocks local placement for the rest
  *       of the pass (head of line), while other kinds behind it still go on.
  * </ol>
  * Every limit counts running jobs of every kind, including those started earlier in the same pass.
@@ -87,8 +86,8 @@ public final class DispatchPlanner {
                 return PendingReason.teamLimit(job.teamId(), teamRunning, settings.teamMaxConcurrent());
             }
         }
-        if (job.type() == JobType.CLOUD) {
-            return input.cloudProviders().contains(job.provider()) ? null : PendingReason.noDispatcher(job.provider());
+        if (job.namedRunner() != null) {
+            return input.runners().contains(job.namedRunner()) ? null : PendingReason.noRunner(job.namedRunner());
         }
         if (job.target() == Target.WORKER) {
             return PendingReason.noWorker();
@@ -145,8 +144,8 @@ public final class DispatchPlanner {
         }
 
         Placement place(Job job) {
-            if (job.type() == JobType.CLOUD) {
-                return Placement.NONE;
+            if (job.namedRunner() != null) {
+                return Placement.on(job.namedRunner());
             }
             return Placement.localGpus(GpuPlacement.choose(job, freeGpus()).orElseThrow());
         }
@@ -157,7 +156,7 @@ public final class DispatchPlanner {
             if (job.teamId() != null) {
                 perTeam.merge(job.teamId(), 1, Integer::sum);
             }
-            if (job.type() == JobType.LOCAL && !placement.onWorker()) {
+            if (placement.isLocal()) {
                 localJobs++;
                 heldGpus.addAll(placement.gpus());
             }
@@ -172,9 +171,9 @@ public final class DispatchPlanner {
         PassPlan.Tail tail(PassInput input) {
             boolean globalStop = running >= input.settings().maxConcurrent();
             // Nothing behind the prefix can start: the global limit is reached, or local placement is
-            // blocked and no other kind of runner (cloud dispatcher, worker) has a job it could take.
-            boolean cloudCouldStart = !input.cloudProviders().isEmpty() && input.cloudJobsPending();
-            boolean saturated = globalStop || (localBlock != null && !cloudCouldStart);
+            // blocked and no other runner (a cloud provider, a worker) has a job it could take.
+            boolean otherCouldStart = input.namedRunnerJobsPending();
+            boolean saturated = globalStop || (localBlock != null && !otherCouldStart);
             return new PassPlan.Tail(input, running, localJobs, Map.copyOf(perUser), Map.copyOf(perTeam),
                     new TreeSet<>(heldGpus), localBlock, globalStop, saturated);
         }

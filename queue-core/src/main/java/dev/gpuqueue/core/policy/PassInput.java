@@ -14,17 +14,17 @@ import java.util.TreeSet;
 /**
  * Everything one scheduling pass decides from: the pending jobs (all, or a prefix of the dispatch
  * order) and the running jobs, read in the same transaction that will commit the decisions; the
- * settings; the installed GPU indices; the cloud providers that have a dispatcher; whether any cloud
- * job is pending at all (so a plan over a prefix knows whether one could start behind it); and
- * {@code now}. Immutable.
+ * settings; the installed GPU indices; the names of the registered runners; whether any pending job
+ * names its runner (a cloud job: so a plan over a prefix knows whether one could start behind a
+ * blocked local head); and {@code now}. Immutable.
  */
 public record PassInput(
         List<Job> pending,
         List<Job> running,
         QueueSettings settings,
         SortedSet<Integer> gpus,
-        Set<String> cloudProviders,
-        boolean cloudJobsPending,
+        Set<String> runners,
+        boolean namedRunnerJobsPending,
         Instant now) {
 
     public PassInput {
@@ -32,11 +32,11 @@ public record PassInput(
         running = List.copyOf(running);
         Objects.requireNonNull(settings, "settings");
         gpus = Collections.unmodifiableSortedSet(new TreeSet<>(gpus));
-        cloudProviders = Set.copyOf(cloudProviders);
+        runners = Set.copyOf(runners);
         Objects.requireNonNull(now, "now");
     }
 
-    /** A pass over local jobs only (no cloud dispatchers). */
+    /** A pass over jobs for this machine's GPUs only (no other runner). */
     public static PassInput of(
             Collection<Job> pending, Collection<Job> running, QueueSettings settings, Collection<Integer> gpus,
             Instant now) {

@@ -1,7 +1,7 @@
 package dev.gpuqueue.core.port;
 
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.QueueSettings;
@@ -40,8 +40,8 @@ public interface JobReader {
     /** Pending jobs that compete for the local GPUs (local jobs whose target is not {@code worker}). */
     long countPendingForLocalGpus();
 
-    /** Pending cloud jobs (those a dispatcher, not the local GPUs, would run). */
-    long countPendingCloudJobs();
+    /** Pending jobs that name their runner ({@code Job.namedRunner()}: cloud jobs), not this machine's GPUs or a worker. */
+    long countPendingWithNamedRunner();
 
     /** One page of jobs matching {@code query}, in its order. */
     List<Job> list(JobQuery query);
@@ -62,7 +62,13 @@ public interface JobReader {
     List<Job> completedSince(Instant since);
 
     /** The job's events, oldest first; empty for an unknown job. */
-    List<JobEvent> events(JobId id);
+    List<QueueEvent> events(JobId id);
+
+    /** Up to {@code limit} events with an id greater than {@code afterId}, in id (commit) order. */
+    List<QueueEvent> eventsAfter(long afterId, int limit);
+
+    /** The id of the newest stored event, 0 when there is none. */
+    long lastEventId();
 
     /** The persisted settings, or {@link QueueSettings#DEFAULTS} when none were saved. */
     QueueSettings settings();

@@ -22,6 +22,12 @@ public interface JobStore {
     <T> T inTransaction(Function<JobTransaction, T> work);
 
     /**
+     * Registers a listener for the events of every later commit ({@link CommitListener}: in commit
+     * order, after the commit).
+     */
+    void addCommitListener(CommitListener listener);
+
+    /**
      * Whether the store can be written now: the outcome of the last write, and what the store can
      * check at once. Never waits for a connection or a lock, so a health check answers at once.
      */

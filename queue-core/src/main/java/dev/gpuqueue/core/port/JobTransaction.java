@@ -4,7 +4,7 @@ import dev.gpuqueue.core.error.ConcurrentUpdateException;
 import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.JobNotFoundException;
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.QueueSettings;
 import java.time.Instant;
@@ -29,8 +29,11 @@ public interface JobTransaction extends JobReader {
      */
     Job update(Job current, Job changed);
 
-    /** Appends to the job's history. */
-    void append(JobEvent event);
+    /**
+     * Appends an event to the history and returns it with its id, greater than every id before it.
+     * Listeners hear it once the unit of work commits.
+     */
+    QueueEvent append(QueueEvent event);
 
     void saveSettings(QueueSettings settings);
 

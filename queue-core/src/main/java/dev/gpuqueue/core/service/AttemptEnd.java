@@ -1,15 +1,17 @@
 package dev.gpuqueue.core.service;
 
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
 import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.port.AttemptOutcome;
+import dev.gpuqueue.core.port.JobTransaction;
 import java.time.Instant;
 import java.util.Objects;
 
 /**
  * How one attempt of a job ended, as learned at {@code at}: an outcome from its runner (exit code or
- * failure), lost (outcome unknown), cancelled by someone, or stopped at its time limit. Whoever
+ * failure), lost (outcome unknown: requeued, or failed on the last attempt), cancelled by someone,
+ * or stopped at its time limit. Whoever
  * learns it first decides: a later report of the same attempt is stale. Immutable.
  */
 record AttemptEnd(JobId jobId, int attempt, Kind kind, AttemptOutcome outcome, String reason, String actor, Instant at) {
@@ -28,11 +30,23 @@ record AttemptEnd(JobId jobId, int attempt, Kind kind, AttemptOutcome outcome, S
     }
 
     static AttemptEnd of(JobId jobId, int attempt, AttemptOutcome outcome, Instant at) {
-        return new AttemptEnd(jobId, attempt, Kind.OUTCOME, outcome, null, Scheduler.RUNNER, at);
+        return new AttemptEnd(jobId, attempt, Kind.OUTCOME, outcome, null, AttemptReports.ACTOR, at);
     }
 
     static AttemptEnd lost(JobId jobId, int attempt, String reason, Instant at) {
-        return new AttemptEnd(jobId, attempt, Kind.LOST, null, reason, Scheduler.RUNNER, at);
+        return new AttemptEnd(jobId, attempt, Kind.LOST, null, reason, AttemptReports.ACTOR, at);
+    }
+
+    /** An end that recovery found: the exit code an attempt left behind while the server was down. */
+    static AttemptEnd recovered(Job job, int exitCode, Instant at) {
+        return new AttemptEnd(job.id(), job.attempt(), Kind.OUTCOME, AttemptOutcome.exited(exitCode),
+                "exit status recorded while the server was down", Reconciler.ACTOR, at);
+    }
+
+    /** An attempt that recovery found gone without a trace. */
+    static AttemptEnd lostAfterRestart(Job job, Instant at) {
+        return new AttemptEnd(job.id(), job.attempt(), Kind.LOST, null, Reconciler.LOST_AFTER_RESTART,
+                Reconciler.ACTOR, at);
     }
 
     static AttemptEnd cancelled(Job job, String byWhom, Instant at) {
@@ -41,7 +55,7 @@ record AttemptEnd(JobId jobId, int attempt, Kind kind, AttemptOutcome outcome, S
 
     static AttemptEnd timeLimit(Job job, Instant at) {
         return new AttemptEnd(job.id(), job.attempt(), Kind.TIME_LIMIT, null,
-                "exceeded max runtime of " + job.spec().maxRuntimeSeconds() + " s", Scheduler.ACTOR, at);
+                "exceeded max runtime of " + job.spec().maxRuntimeSeconds() + " s", Passes.ACTOR, at);
     }
 
     /** The job after this end. */
@@ -56,10 +70,23 @@ record AttemptEnd(JobId jobId, int attempt, Kind kind, AttemptOutcome outcome, S
         };
     }
 
-    /** The event recording this end on {@code before → after}. */
-    JobEvent event(Job before, Job after) {
-        String detail = kind == Kind.CANCELLED ? reason : after.errorMessage();
-        return JobEvent.of(before, after, at, actor, Scheduler.eventType(after), detail);
+    /** Records this end on {@code current}, the job as read in the transaction; returns the job as stored. */
+    Job recordOn(JobTransaction tx, Job current) {
+        Job next = applyTo(current);
+        String detail = kind == Kind.CANCELLED || next.errorMessage() == null ? reason : next.errorMessage();
+        return Transitions.in(tx, actor, at).move(current, next, eventType(next), detail);
+    }
+
+    private QueueEvent.Type eventType(Job after) {
+        if (kind == Kind.LOST) {
+            return QueueEvent.Type.LOST;
+        }
+        return switch (after.status()) {
+            case COMPLETED -> QueueEvent.Type.COMPLETED;
+            case FAILED -> QueueEvent.Type.FAILED;
+            case CANCELLED -> QueueEvent.Type.CANCELLED;
+            default -> throw new IllegalArgumentException("not an attempt's end: " + after.status());
+        };
     }
 
     /** In words, for the log: "exit code 3", "lost (reason)", "cancelled by ada". */

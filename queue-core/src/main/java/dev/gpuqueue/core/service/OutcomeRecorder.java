@@ -121,7 +121,7 @@ final class OutcomeRecorder {
         Level level = elapsed.compareTo(ERROR_AFTER) > 0 ? Level.ERROR : Level.WARNING;
         LOG.log(level, "Job {0} attempt {1} ended ({2}) but recording it failed ({3} time(s), for {4} s): {5};"
                         + " keeping it and retrying in {6} s", k.end().jobId(), k.end().attempt(), k.end().describe(),
-                k.failures(), elapsed.toSeconds(), failure.getMessage(), Scheduler.seconds(delay));
+                k.failures(), elapsed.toSeconds(), failure.getMessage(), Scheduler.formatSeconds(delay));
         executor().schedule(() -> retry(k.end().jobId(), true), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -33,11 +33,12 @@ final class QueuePlanner {
     static final int FIRST_PREFIX = 16;
 
     private final GpuInventory gpus;
-    private final Set<String> providers;
+    private final Set<String> namedRunners;
 
-    QueuePlanner(GpuInventory gpus, Set<String> providers) {
+    /** {@code namedRunners}: the runners jobs may name (cloud providers), besides this machine's GPUs and workers. */
+    QueuePlanner(GpuInventory gpus, Set<String> namedRunners) {
         this.gpus = gpus;
-        this.providers = Set.copyOf(providers);
+        this.namedRunners = Set.copyOf(namedRunners);
     }
 
     /** What a pass decides now. */
@@ -115,8 +116,8 @@ final class QueuePlanner {
     }
 
     private PassInput input(JobReader reader, List<Job> pending, List<Job> running, QueueSettings settings, Instant now) {
-        boolean cloudPending = !providers.isEmpty() && reader.countPendingCloudJobs() > 0;
-        return new PassInput(pending, running, settings, gpus.indices(), providers, cloudPending, now);
+        boolean namedPending = !namedRunners.isEmpty() && reader.countPendingWithNamedRunner() > 0;
+        return new PassInput(pending, running, settings, gpus.indices(), namedRunners, namedPending, now);
     }
 
     private static int grow(int limit, int cap) {

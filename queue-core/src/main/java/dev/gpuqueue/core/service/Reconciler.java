@@ -4,45 +4,43 @@ import static dev.gpuqueue.core.model.JobStatus.PENDING;
 import static dev.gpuqueue.core.model.JobStatus.RUNNING;
 
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
-import dev.gpuqueue.core.model.JobType;
-import dev.gpuqueue.core.port.AttemptOutcome;
-import dev.gpuqueue.core.port.JobLauncher;
+import dev.gpuqueue.core.model.QueueEvent;
+import dev.gpuqueue.core.port.AttemptState;
+import dev.gpuqueue.core.port.JobRunner;
 import dev.gpuqueue.core.port.JobStore;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.function.Function;
 
 /**
- * Startup recovery. For every job stored as running on the local launcher:
+ * Startup recovery. Every job stored as running is probed by the runner its placement names:
  * <ul>
- *   <li>its attempt's exit status was recorded → completed (exit 0) or failed, never re-run;
- *   <li>else its process is alive (same pid and start time) → adopted and watched, GPUs kept;
- *   <li>else its outcome is unknown → pending with {@code attempt + 1}, or failed "lost after
+ *   <li>its attempt ended (an exit status was recorded) → completed (exit 0) or failed, never re-run;
+ *   <li>it still runs → adopted: the runner watches it again and reports its end, GPUs kept;
+ *   <li>it is gone without a trace → lost: pending with {@code attempt + 1}, or failed "lost after
  *       restart" when no attempt is left.
  * </ul>
- * Then one scheduling pass. Jobs on remote workers and cloud jobs are left to their own runners'
- * reports. Thread-safe, but meant to run once, before the scheduler loop starts.
+ * A job whose runner is not registered is left running until one reports. Then one scheduling
+ * pass. Thread-safe, but meant to run once, before the scheduler loop starts.
  */
 public final class Reconciler {
     private static final System.Logger LOG = System.getLogger(Reconciler.class.getName());
     static final String ACTOR = "reconciler";
     public static final String LOST_AFTER_RESTART = "lost after restart";
 
-    private final Scheduler scheduler;
     private final JobStore store;
-    private final JobLauncher launcher;
+    private final Runners runners;
+    private final AttemptReports reports;
+    private final Passes passes;
     private final Clock clock;
 
-    public Reconciler(Scheduler scheduler, Clock clock) {
-        this.scheduler = scheduler;
-        this.store = scheduler.store();
-        this.launcher = scheduler.launcher();
+    Reconciler(JobStore store, Runners runners, AttemptReports reports, Passes passes, Clock clock) {
+        this.store = store;
+        this.runners = runners;
+        this.reports = reports;
+        this.passes = passes;
         this.clock = clock;
     }
 
@@ -61,48 +59,43 @@ public final class Reconciler {
         List<Job> adopted = new ArrayList<>();
         List<Job> requeued = new ArrayList<>();
         List<Job> failed = new ArrayList<>();
-        List<Job> running = store.read(r -> r.withStatus(RUNNING));
-        for (Job job : running) {
-            if (job.type() == JobType.CLOUD || job.placement().onWorker()) {
+        for (Job job : store.read(r -> r.withStatus(RUNNING))) {
+            Optional<JobRunner> runner = runners.find(job.placement().runner());
+            if (runner.isEmpty()) {
+                LOG.log(Level.WARNING, "Job {0} runs on runner {1}, which is not registered; left running until it"
+                        + " reports", job.id(), job.placement().runner());
                 continue;
             }
-            OptionalInt exit = launcher.recordedExitCode(job);
-            if (exit.isPresent()) {
-                AttemptOutcome outcome = AttemptOutcome.exited(exit.getAsInt());
-                commit(job, now -> outcome.success()
-                        ? job.completed(outcome.exitCode(), now)
-                        : job.failed(outcome.errorMessage(), outcome.exitCode(), now),
-                        "exit status recorded while the server was down").ifPresent(finished::add);
-            } else if (launcher.isAlive(job)) {
-                Instant now = clock.instant();
-                store.inTransaction(tx -> {
-                    tx.append(JobEvent.of(job, job, now, ACTOR, JobEvent.Type.ADOPTED,
-                            "process " + (job.process() == null ? "" : job.process().pid() + " ") + "still running"));
-                    return null;
-                });
-                launcher.adopt(job, scheduler);
-                adopted.add(job);
-            } else {
-                commit(job, now -> job.retryOrFail(LOST_AFTER_RESTART, now), LOST_AFTER_RESTART)
+            AttemptState state = runner.get().probe(job);
+            switch (state.kind()) {
+                case ENDED -> record(job, AttemptEnd.recovered(job, state.exitCode(), clock.instant()))
+                        .ifPresent(finished::add);
+                case RUNNING -> {
+                    adopt(job, runner.get());
+                    adopted.add(job);
+                }
+                case GONE -> record(job, AttemptEnd.lostAfterRestart(job, clock.instant()))
                         .ifPresent(next -> (next.status() == PENDING ? requeued : failed).add(next));
             }
         }
         LOG.log(Level.INFO, "Recovery: {0} finished while down, {1} adopted, {2} requeued, {3} failed as lost",
                 finished.size(), adopted.size(), requeued.size(), failed.size());
-        return new Report(finished, adopted, requeued, failed, scheduler.runOnce());
+        return new Report(finished, adopted, requeued, failed, passes.runOnce());
     }
 
-    /** Applies {@code change} if the job is still exactly as read (compare-and-set); empty if it moved on. */
-    private Optional<Job> commit(Job job, Function<Instant, Job> change, String detail) {
-        Instant now = clock.instant();
+    private void adopt(Job job, JobRunner runner) {
+        store.inTransaction(tx -> {
+            Transitions.in(tx, ACTOR, clock.instant()).note(job, QueueEvent.Type.ADOPTED,
+                    job.process() == null ? "still running" : "process " + job.process().pid() + " still running");
+            return null;
+        });
+        runner.resume(job, reports);
+    }
+
+    /** Records {@code end} if the job is still exactly as read (compare-and-set); empty if it moved on. */
+    private Optional<Job> record(Job job, AttemptEnd end) {
         return store.inTransaction(tx -> tx.find(job.id())
                 .filter(current -> current.version() == job.version())
-                .map(current -> {
-                    Job next = change.apply(now);
-                    Job stored = tx.update(current, next);
-                    tx.append(JobEvent.of(current, stored, now, ACTOR, Scheduler.eventType(stored),
-                            stored.errorMessage() != null ? stored.errorMessage() : detail));
-                    return stored;
-                }));
+                .map(current -> end.recordOn(tx, current)));
     }
 }

@@ -3,26 +3,38 @@ package dev.gpuqueue.core.service;
 import dev.gpuqueue.core.error.ConfirmationRequiredException;
 import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.NotFoundException;
+import dev.gpuqueue.core.error.QueueException;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Level;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.policy.Permissions;
+import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.core.port.User;
 import dev.gpuqueue.core.port.UserDirectory;
+import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Users and their API tokens: create (the token is returned once and stored only as its hash),
  * list, remove, rotate, and resolve a token to a caller. Managing users needs the admin level.
- * While no user exists the queue is in single-user mode. Thread-safe.
+ * While no user exists the queue is in single-user mode. Each change is recorded as a
+ * {@code user_changed} event in {@code events}, right after the directory committed it (two
+ * stores, so not atomically: a change whose event cannot be stored stands, and is logged).
+ * Thread-safe.
  */
 public final class UserAdmin {
     private static final System.Logger LOG = System.getLogger(UserAdmin.class.getName());
     private final UserDirectory users;
+    private final JobStore events;
+    private final Clock clock;
 
-    public UserAdmin(UserDirectory users) {
+    public UserAdmin(UserDirectory users, JobStore events, Clock clock) {
         this.users = Objects.requireNonNull(users, "users");
+        this.events = Objects.requireNonNull(events, "events");
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** A new user and the token to hand them; the token is not kept anywhere. Immutable. */
@@ -46,7 +58,10 @@ public final class UserAdmin {
                     + " can be managed only on the server's machine, with its database", name);
         }
         String token = ApiTokens.generate();
-        return new CreatedUser(users.add(name, level, teamId, ApiTokens.hash(token)), token);
+        User user = users.add(name, level, teamId, ApiTokens.hash(token));
+        record(caller, user.id(), "added " + user.name() + " (" + user.level().wireName()
+                + (user.teamId() == null ? "" : ", team " + user.teamId()) + ")");
+        return new CreatedUser(user, token);
     }
 
     public List<User> list(Caller caller) {
@@ -61,7 +76,9 @@ public final class UserAdmin {
      */
     public void remove(Caller caller, long userId, boolean confirmLastUser) {
         Permissions.requireAdmin(caller, "managing users");
+        AtomicReference<String> name = new AtomicReference<>();
         boolean removed = users.remove(userId, (user, remaining) -> {
+            name.set(user.name());
             if (remaining.isEmpty()) {
                 if (!confirmLastUser) {
                     throw new ConfirmationRequiredException("user " + user.name() + " is the last user: removing it turns"
@@ -76,6 +93,7 @@ public final class UserAdmin {
         if (!removed) {
             throw new NotFoundException("no user with id " + userId);
         }
+        record(caller, userId, "removed " + name.get());
         if (singleUserMode()) {
             LOG.log(System.Logger.Level.WARNING, "The last user was removed: single-user mode is back (no credentials;"
                     + " every request on a loopback address acts as the admin local)");
@@ -87,7 +105,17 @@ public final class UserAdmin {
         Permissions.requireAdmin(caller, "managing users");
         String token = ApiTokens.generate();
         users.replaceTokenHash(userId, ApiTokens.hash(token));
+        record(caller, userId, "new token");
         return token;
+    }
+
+    private void record(Caller caller, long userId, String detail) {
+        try {
+            events.inTransaction(tx -> tx.append(QueueEvent.userChanged(userId, clock.instant(), caller.name(), detail)));
+        } catch (QueueException e) {
+            LOG.log(System.Logger.Level.WARNING, "User {0}: {1}, but the event could not be stored: {2}", userId, detail,
+                    e.getMessage());
+        }
     }
 
     /** Whether no user exists yet, so every request acts as the single-user admin {@code local}. */

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpuqueue.core.error.LimitOutOfRangeException;
 import dev.gpuqueue.core.error.ValidationException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -62,5 +65,49 @@ class JobSpecTest {
         assertThatThrownBy(() -> JobSpec.builder().env(Map.of("A=B", "x")).build())
                 .isInstanceOf(ValidationException.class)
                 .hasMessageContaining("env names");
+    }
+
+    @Test
+    void theWireShapeRoundTripsEveryFieldInDocumentationOrder() {
+        JobSpec spec = JobSpec.builder().command(List.of("python", "train.py")).numProcesses(2).deviceIds(List.of(3, 1))
+                .env(Map.of("A", "1")).workingDir("/work").estimatedCost(12.5).maxAttempts(4).maxRuntimeSeconds(3600L)
+                .runName("r").build();
+
+        Map<String, Object> wire = spec.toMap();
+
+        assertThat(wire.keySet()).containsExactlyElementsOf(JobSpec.fieldNames());
+        assertThat(wire).containsEntry("num_processes", 2).containsEntry("max_runtime_seconds", 3600L);
+        assertThat(JobSpec.fromMap(wire)).isEqualTo(spec);
+    }
+
+    @Test
+    void missingOrNullFieldsTakeTheirDefaultsAndJsonNumbersOfAnySizeAreRead() {
+        Map<String, Object> nulls = new HashMap<>();
+        nulls.put("command", List.of("a"));
+        nulls.put("working_dir", null);
+        nulls.put("num_processes", null);
+
+        assertThat(JobSpec.fromMap(nulls)).isEqualTo(JobSpec.of("a"));
+        assertThat(JobSpec.fromMap(Map.of("command", List.of("a"), "num_processes", new BigDecimal("2.0"),
+                "estimated_cost", new BigDecimal("0.25"))).numProcesses()).isEqualTo(2);
+    }
+
+    @Test
+    void wireValuesOfTheWrongTypeOrRangeAreRefusedNamingTheFieldButNotTheValue() {
+        assertThatThrownBy(() -> JobSpec.fromMap(Map.of("num_processes", "hunter2")))
+                .hasMessage("num_processes must be a whole number between 1 and 1024");
+        assertThatThrownBy(() -> JobSpec.fromMap(Map.of("device_ids", List.of(1.5))))
+                .hasMessage("device_ids must be a whole number >= 0");
+        assertThatThrownBy(() -> JobSpec.fromMap(Map.of("estimated_cost", new BigDecimal("1E+400"))))
+                .isInstanceOf(ValidationException.class).hasMessage("estimated_cost must be a finite number >= 0");
+        assertThatThrownBy(() -> JobSpec.fromMap(Map.of("max_attempts", new BigInteger("99999999999999999999"))))
+                .hasMessage("max_attempts must be a whole number between 1 and 100");
+        assertThatThrownBy(() -> JobSpec.fromMap(Map.of("command", List.of("a", 1))))
+                .hasMessage("command must be a list of strings");
+        assertThatThrownBy(() -> JobSpec.fromMap(Map.of("env", List.of())))
+                .hasMessage("env must be an object of strings");
+        assertThatThrownBy(() -> JobSpec.fromMap(Map.of("gpus", 1, "cmd", List.of())))
+                .hasMessageStartingWith("unknown fields [").hasMessageEndingWith("allowed: command, num_processes,"
+                        + " device_ids, env, working_dir, estimated_cost, max_attempts, max_runtime_seconds, run_name");
     }
 }

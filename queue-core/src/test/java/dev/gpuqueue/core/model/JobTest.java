@@ -154,7 +154,10 @@ class JobTest {
     void invariantsHoldForEveryConstructedJob() {
         Job pending = job().build();
         assertThatThrownBy(() -> pending.toBuilder().placement(Placement.localGpus(List.of(0))).build())
-                .hasMessageContaining("only a running job holds GPUs");
+                .hasMessageContaining("only a running job, has a placement");
+        Job running = job().running(0).build();
+        assertThatThrownBy(() -> running.toBuilder().placement(Placement.NONE).build())
+                .as("a running job always runs somewhere").hasMessageContaining("a running job, and only a running job");
         assertThatThrownBy(() -> pending.toBuilder().agingSince(null).build())
                 .hasMessageContaining("pending job needs agingSince");
         assertThatThrownBy(() -> pending.toBuilder().status(JobStatus.COMPLETED).build())

@@ -266,7 +266,7 @@ class DispatchPlannerTest {
 
         assertThat(started(plan)).containsOnlyKeys("local");
         assertThat(waiting(plan)).containsExactly(
-                Map.entry("cloud", "no dispatcher for provider 'lambda'"),
+                Map.entry("cloud", "no runner for provider 'lambda'"),
                 Map.entry("worker", "waiting for an idle worker that matches"));
     }
 

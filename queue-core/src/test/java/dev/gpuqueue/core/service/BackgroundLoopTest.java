@@ -11,7 +11,7 @@ import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.testing.Await;
 import dev.gpuqueue.core.testing.FakeGpuInventory;
 import dev.gpuqueue.core.testing.QueueHarness;
-import dev.gpuqueue.core.testing.RecordingLauncher;
+import dev.gpuqueue.core.testing.RecordingRunner;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,7 +26,7 @@ class BackgroundLoopTest {
     @Test
     void theLoopPicksUpWorkThatNoTriggerStartedAndLogsItsInterval() throws Exception {
         List<String> logged = new CopyOnWriteArrayList<>();
-        Logger jul = Logger.getLogger(Scheduler.class.getName());
+        Logger jul = Logger.getLogger(SchedulerLoop.class.getName());
         Handler capture = new Handler() {
             @Override
             public void publish(LogRecord record) {
@@ -40,9 +40,9 @@ class BackgroundLoopTest {
             public void close() {}
         };
         jul.addHandler(capture);
-        RecordingLauncher launcher = new RecordingLauncher();
+        RecordingRunner launcher = new RecordingRunner();
         GpuQueue queue = GpuQueue.builder().store(new InMemoryJobStore()).gpus(FakeGpuInventory.withGpus(1))
-                .launcher(launcher).configs(QueueHarness.CONFIGS).schedulerInterval(Duration.ofMillis(50)).build();
+                .runner(launcher).configs(QueueHarness.CONFIGS).schedulerInterval(Duration.ofMillis(50)).build();
         try {
             JobId first = queue.service().submit(ALICE, SubmitRequest.builder("train").build()).jobId();
             JobId second = queue.service().submit(BOB, SubmitRequest.builder("train").build()).jobId();
@@ -66,8 +66,8 @@ class BackgroundLoopTest {
     @Test
     void theDefaultIntervalReadsAsTheSeedsFiveSeconds() {
         assertThat(Scheduler.DEFAULT_INTERVAL).isEqualTo(Duration.ofSeconds(5));
-        assertThat(Scheduler.seconds(Scheduler.DEFAULT_INTERVAL)).isEqualTo("5");
-        assertThat(Scheduler.seconds(Duration.ofMillis(2500))).isEqualTo("2.5");
+        assertThat(Scheduler.formatSeconds(Scheduler.DEFAULT_INTERVAL)).isEqualTo("5");
+        assertThat(Scheduler.formatSeconds(Duration.ofMillis(2500))).isEqualTo("2.5");
     }
 
     private static JobStatus status(GpuQueue queue, JobId id) {

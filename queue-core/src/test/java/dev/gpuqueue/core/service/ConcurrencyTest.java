@@ -79,9 +79,9 @@ class ConcurrencyTest {
             })));
             for (int f = 0; f < 2; f++) {
                 workers.add(pool.submit(() -> loop(start, submitting, new Random(20), random -> {
-                    List<JobId> live = h.launcher.liveIds();
+                    List<JobId> live = h.runner.liveIds();
                     if (!live.isEmpty()) {
-                        h.launcher.finishIfLive(live.get(random.nextInt(live.size())), random.nextInt(5) == 0 ? 1 : 0);
+                        h.runner.finishIfLive(live.get(random.nextInt(live.size())), random.nextInt(5) == 0 ? 1 : 0);
                     }
                 })));
             }
@@ -111,10 +111,10 @@ class ConcurrencyTest {
         assertThat(snapshots.get()).as("the checker ran throughout").isGreaterThan(10);
         assertThat(submitted).hasSize(SUBMITTERS * JOBS_PER_SUBMITTER).doesNotHaveDuplicates();
         assertThat(h.jobCount()).isEqualTo(SUBMITTERS * JOBS_PER_SUBMITTER);
-        assertThat(h.launcher.overlaps()).as("attempts that overlapped another of the same job").isZero();
+        assertThat(h.runner.overlaps()).as("attempts that overlapped another of the same job").isZero();
         Set<JobId> running = h.running().stream().map(Job::id).collect(Collectors.toSet());
-        assertThat(new HashSet<>(h.launcher.liveIds())).as("live attempts are exactly the running jobs").isEqualTo(running);
-        Map<JobId, Long> launchesPerJob = h.launcher.launched().stream()
+        assertThat(new HashSet<>(h.runner.liveIds())).as("live attempts are exactly the running jobs").isEqualTo(running);
+        Map<JobId, Long> launchesPerJob = h.runner.launched().stream()
                 .collect(Collectors.groupingBy(a -> a.jobId(), Collectors.counting()));
         assertThat(launchesPerJob.values()).as("no job launched twice (no launch failures were scripted)").allMatch(n -> n == 1);
         check(h.running(), settings, violations);
@@ -126,12 +126,12 @@ class ConcurrencyTest {
 
     /** Finishes whatever still runs, so the end state is quiet and checkable. */
     private static void untilQuiet(QueueHarness h) {
-        for (int round = 0; round < 10_000 && !h.launcher.liveIds().isEmpty(); round++) {
-            h.launcher.liveIds().forEach(id -> h.launcher.finishIfLive(id, 0));
+        for (int round = 0; round < 10_000 && !h.runner.liveIds().isEmpty(); round++) {
+            h.runner.liveIds().forEach(id -> h.runner.finishIfLive(id, 0));
         }
         h.scheduler().runOnce();
-        for (int round = 0; round < 10_000 && !h.launcher.liveIds().isEmpty(); round++) {
-            h.launcher.liveIds().forEach(id -> h.launcher.finishIfLive(id, 0));
+        for (int round = 0; round < 10_000 && !h.runner.liveIds().isEmpty(); round++) {
+            h.runner.liveIds().forEach(id -> h.runner.finishIfLive(id, 0));
         }
     }
 

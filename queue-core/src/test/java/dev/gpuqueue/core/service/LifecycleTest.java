@@ -11,12 +11,13 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.IllegalTransitionException;
+import dev.gpuqueue.core.error.JobIsRunningException;
 import dev.gpuqueue.core.error.StaleReportException;
 import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.port.AttemptOutcome;
 import dev.gpuqueue.core.testing.QueueHarness;
@@ -37,7 +38,7 @@ class LifecycleTest {
         JobId second = h.submit(BOB, "train").jobId();
         assertThat(h.job(second).status()).isEqualTo(JobStatus.PENDING);
 
-        h.launcher.finish(first, 0);
+        h.runner.finish(first, 0);
 
         Job done = h.job(first);
         assertThat(done.status()).isEqualTo(JobStatus.COMPLETED);
@@ -53,13 +54,13 @@ class LifecycleTest {
         JobId first = h.submit(ALICE, "train").jobId();
         JobId second = h.submit(BOB, "train").jobId();
 
-        h.launcher.finish(first, 3);
+        h.runner.finish(first, 3);
 
         assertThat(h.job(first).status()).isEqualTo(JobStatus.FAILED);
         assertThat(h.job(first).errorMessage()).isEqualTo("exited with code 3");
         assertThat(h.job(first).exitCode()).isEqualTo(3);
         assertThat(h.job(second).status()).isEqualTo(JobStatus.RUNNING);
-        assertThat(h.eventTypes(first)).endsWith(JobEvent.Type.FAILED);
+        assertThat(h.eventTypes(first)).endsWith(QueueEvent.Type.FAILED);
     }
 
     @Test
@@ -70,14 +71,14 @@ class LifecycleTest {
         Job cancelled = h.service().cancel(ALICE, first);
 
         assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
-        assertThat(h.launcher.stopped()).containsExactly(first);
-        assertThat(h.launcher.isLive(first)).isFalse();
+        assertThat(h.runner.stopped()).containsExactly(first);
+        assertThat(h.runner.isLive(first)).isFalse();
         assertThat(h.service().stats().local().allocatedGpus()).isEmpty();
         assertThat(h.job(second).status()).as("no pass after a cancel").isEqualTo(JobStatus.PENDING);
 
         h.service().process(ADMIN);
         assertThat(h.job(second).status()).isEqualTo(JobStatus.RUNNING);
-        assertThat(h.eventTypes(first)).endsWith(JobEvent.Type.CANCELLED);
+        assertThat(h.eventTypes(first)).endsWith(QueueEvent.Type.CANCELLED);
     }
 
     @Test
@@ -86,17 +87,17 @@ class LifecycleTest {
         JobId pending = h.submit(BOB, "train").jobId();
 
         assertThatThrownBy(() -> h.service().cancelWaiting(ALICE, running))
-                .isInstanceOf(ConflictException.class)
-                .hasMessage("job " + running + " is running; stop it with POST /api/jobs/" + running + "/cancel");
+                .isInstanceOf(JobIsRunningException.class)
+                .hasMessage("job " + running + " is running; only pending or blocked jobs are cancelled from the queue");
         assertThat(h.service().cancelWaiting(BOB, pending).status()).isEqualTo(JobStatus.CANCELLED);
         assertThatThrownBy(() -> h.service().cancelWaiting(BOB, pending)).isInstanceOf(IllegalTransitionException.class);
-        assertThat(h.launcher.stopped()).isEmpty();
+        assertThat(h.runner.stopped()).isEmpty();
     }
 
     @Test
     void cancellingATerminalJobIsAConflictNotARewrite() {
         JobId id = h.submit(ALICE, "train").jobId();
-        h.launcher.finish(id, 0);
+        h.runner.finish(id, 0);
 
         assertThatThrownBy(() -> h.service().cancel(ALICE, id)).isInstanceOf(IllegalTransitionException.class)
                 .hasMessage("cannot move a completed job to cancelled (terminal states never change)");
@@ -194,7 +195,7 @@ class LifecycleTest {
 
     @Test
     void aFailedLaunchRequeuesWithTheNextAttemptAndFailsOnTheLast() {
-        h.launcher.failNextLaunches(1, "no such file: python");
+        h.runner.failNextLaunches(1, "no such file: python");
         JobId id = h.submit(ALICE, "train").jobId();
 
         Job requeued = h.job(id);
@@ -206,26 +207,26 @@ class LifecycleTest {
         assertThat(h.job(id).status()).isEqualTo(JobStatus.RUNNING);
         assertThat(h.job(id).attempt()).isEqualTo(2);
 
-        h.launcher.failNextLaunches(1, "boom");
+        h.runner.failNextLaunches(1, "boom");
         JobId once = h.submit(BOB, "once").jobId();
-        h.launcher.finish(id, 0);
+        h.runner.finish(id, 0);
         assertThat(h.job(once).status()).isEqualTo(JobStatus.FAILED);
         assertThat(h.job(once).errorMessage()).isEqualTo("launch failed: boom");
         assertThat(h.eventTypes(id)).containsSubsequence(
-                JobEvent.Type.DISPATCHED, JobEvent.Type.REQUEUED, JobEvent.Type.DISPATCHED, JobEvent.Type.LAUNCHED,
-                JobEvent.Type.COMPLETED);
+                QueueEvent.Type.DISPATCHED, QueueEvent.Type.REQUEUED, QueueEvent.Type.DISPATCHED, QueueEvent.Type.LAUNCHED,
+                QueueEvent.Type.COMPLETED);
     }
 
     @Test
     void reportsForAnAttemptThatNoLongerHoldsTheJobAreRefused() {
         JobId id = h.submit(ALICE, "train").jobId();
 
-        assertThatThrownBy(() -> h.service().jobFinished(id, 2, 0)).isInstanceOf(StaleReportException.class)
+        assertThatThrownBy(() -> h.runner.report(id, 2, AttemptOutcome.succeeded())).isInstanceOf(StaleReportException.class)
                 .hasMessage("report for job " + id + " attempt 2 refused: attempt 1 holds the job");
         assertThat(h.job(id).status()).isEqualTo(JobStatus.RUNNING);
 
-        h.service().jobFinished(id, 1, 0);
-        assertThatThrownBy(() -> h.service().jobFailed(id, 1, "late")).isInstanceOf(StaleReportException.class)
+        h.runner.finish(id, 0);
+        assertThatThrownBy(() -> h.runner.report(id, 1, AttemptOutcome.failed("late"))).isInstanceOf(StaleReportException.class)
                 .hasMessageContaining("the job is completed");
         assertThat(h.job(id).status()).isEqualTo(JobStatus.COMPLETED);
     }
@@ -235,11 +236,12 @@ class LifecycleTest {
         JobId id = h.submit(ALICE, "once").jobId();
         JobId retried = h.submit(BOB, "train").jobId();
 
-        h.service().jobLost(id, 1, "worker vanished");
+        h.runner.lose(id, "worker vanished");
         assertThat(h.job(id).status()).isEqualTo(JobStatus.FAILED);
         assertThat(h.job(id).errorMessage()).isEqualTo("worker vanished");
+        assertThat(h.eventTypes(id)).endsWith(QueueEvent.Type.LOST);
 
-        h.service().jobLost(retried, 1, "worker vanished");
+        h.runner.lose(retried, "worker vanished");
         assertThat(h.job(retried).attempt()).isEqualTo(2);
         assertThat(h.job(retried).status()).as("requeued, and the pass after it starts it again").isEqualTo(JobStatus.RUNNING);
     }
@@ -256,7 +258,7 @@ class LifecycleTest {
 
         assertThat(h.job(limited).status()).isEqualTo(JobStatus.FAILED);
         assertThat(h.job(limited).errorMessage()).isEqualTo("exceeded max runtime of 60 s");
-        assertThat(h.launcher.stopped()).containsExactly(limited);
+        assertThat(h.runner.stopped()).containsExactly(limited);
         assertThat(h.job(next).status()).isEqualTo(JobStatus.RUNNING);
     }
 
@@ -275,15 +277,15 @@ class LifecycleTest {
         JobId id = h.submit(ALICE, SubmitRequest.builder("train").requiresApproval(true)).jobId();
         h.service().setPriority(LEAD, id, 40);
         h.service().approve(ADMIN, id);
-        h.launcher.finish(id, 0);
+        h.runner.finish(id, 0);
 
-        assertThat(h.events(id)).extracting(JobEvent::type, JobEvent::actor, JobEvent::from, JobEvent::to).containsExactly(
-                tuple(JobEvent.Type.SUBMITTED, "alice", null, JobStatus.BLOCKED),
-                tuple(JobEvent.Type.PRIORITY_CHANGED, "lena", JobStatus.BLOCKED, JobStatus.BLOCKED),
-                tuple(JobEvent.Type.APPROVED, "root", JobStatus.BLOCKED, JobStatus.PENDING),
-                tuple(JobEvent.Type.DISPATCHED, "scheduler", JobStatus.PENDING, JobStatus.RUNNING),
-                tuple(JobEvent.Type.LAUNCHED, "scheduler", JobStatus.RUNNING, JobStatus.RUNNING),
-                tuple(JobEvent.Type.COMPLETED, "runner", JobStatus.RUNNING, JobStatus.COMPLETED));
+        assertThat(h.events(id)).extracting(QueueEvent::type, QueueEvent::actor, QueueEvent::from, QueueEvent::to).containsExactly(
+                tuple(QueueEvent.Type.SUBMITTED, "alice", null, JobStatus.BLOCKED),
+                tuple(QueueEvent.Type.PRIORITY_CHANGED, "lena", JobStatus.BLOCKED, JobStatus.BLOCKED),
+                tuple(QueueEvent.Type.APPROVED, "root", JobStatus.BLOCKED, JobStatus.PENDING),
+                tuple(QueueEvent.Type.DISPATCHED, "scheduler", JobStatus.PENDING, JobStatus.RUNNING),
+                tuple(QueueEvent.Type.LAUNCHED, "scheduler", JobStatus.RUNNING, JobStatus.RUNNING),
+                tuple(QueueEvent.Type.COMPLETED, "runner", JobStatus.RUNNING, JobStatus.COMPLETED));
         assertThat(h.events(id).get(1).detail()).isEqualTo("priority override 40 (was none)");
         assertThat(h.events(id)).allSatisfy(e -> assertThat(e.at()).isNotNull());
     }

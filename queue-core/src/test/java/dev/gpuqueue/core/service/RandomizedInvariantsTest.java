@@ -88,16 +88,15 @@ class RandomizedInvariantsTest {
             return "cancel";
         }
         if (roll < 60) {
-            List<JobId> live = h.launcher.liveIds();
+            List<JobId> live = h.runner.liveIds();
             if (!live.isEmpty()) {
-                h.launcher.finishIfLive(live.get(random.nextInt(live.size())), random.nextInt(4) == 0 ? 1 : 0);
+                h.runner.finishIfLive(live.get(random.nextInt(live.size())), random.nextInt(4) == 0 ? 1 : 0);
             }
             return "finish";
         }
         if (roll < 64) {
             pick(h, random, JobStatus.RUNNING).ifPresent(job -> {
-                h.launcher.forget(job.id());
-                h.service().jobLost(job.id(), job.attempt(), "runner vanished");
+                h.runner.lose(job.id(), "runner vanished");
             });
             return "lose";
         }
@@ -132,7 +131,7 @@ class RandomizedInvariantsTest {
             return "time";
         }
         if (roll < 95) {
-            h.launcher.failNextLaunches(1, "scripted launch failure");
+            h.runner.failNextLaunches(1, "scripted launch failure");
             return "fail next launch";
         }
         h.service().process(ADMIN);
@@ -200,8 +199,8 @@ class RandomizedInvariantsTest {
         assertThat(held).as(where).allMatch(gpu -> gpu >= 0 && gpu < 4);
 
         // No job started twice: exactly the running jobs have a live attempt, and no attempt overlapped another.
-        assertThat(h.launcher.overlaps()).as(where + ": overlapping attempts").isZero();
-        assertThat(new HashSet<>(h.launcher.liveIds())).as(where + ": live attempts")
+        assertThat(h.runner.overlaps()).as(where + ": overlapping attempts").isZero();
+        assertThat(new HashSet<>(h.runner.liveIds())).as(where + ": live attempts")
                 .isEqualTo(running.stream().map(Job::id).collect(Collectors.toSet()));
 
         // Terminal jobs never change.
@@ -215,7 +214,13 @@ class RandomizedInvariantsTest {
         }
 
         // Positions are 1..n in dispatch order.
-        List<QueueEntry> entries = h.read(r -> h.scheduler().planner().firstEntries(r, h.clock.instant(), Integer.MAX_VALUE));
+        List<QueueEntry> entries = new ArrayList<>();
+        List<QueueEntry> page;
+        do {
+            page = h.service().queue(ADMIN, new QueueQuery(JobStatus.PENDING, false, QueueQuery.MAX_LIMIT, entries.size()))
+                    .entries();
+            entries.addAll(page);
+        } while (page.size() == QueueQuery.MAX_LIMIT);
         for (int i = 0; i < entries.size(); i++) {
             assertThat(entries.get(i).position()).as(where).isEqualTo(i + 1);
             if (i > 0) {

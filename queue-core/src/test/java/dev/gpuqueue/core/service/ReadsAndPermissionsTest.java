@@ -85,7 +85,7 @@ class ReadsAndPermissionsTest {
     @Test
     void anotherUsersJobIsForbiddenNotMissingAndPermissionComesBeforeState() {
         JobId alices = h.submit(ALICE, "train").jobId();
-        h.launcher.finish(alices, 0);
+        h.runner.finish(alices, 0);
 
         assertThatThrownBy(() -> h.service().job(BOB, alices)).isInstanceOf(PermissionDeniedException.class)
                 .hasMessageContaining("belongs to another user");
@@ -139,7 +139,7 @@ class ReadsAndPermissionsTest {
         assertThat(noHistory.estimatedWaitSeconds()).isNull();
 
         h.clock.advance(Duration.ofMinutes(10));
-        h.launcher.finish(first, 0);
+        h.runner.finish(first, 0);
         PositionInfo running = h.service().position(ADMIN, second);
         assertThat(running.position()).isNull();
         assertThat(running.pendingReason()).isNull();
@@ -198,14 +198,14 @@ class ReadsAndPermissionsTest {
     @Test
     void statsCountEverythingAndShowTheLocalGpus() {
         h.settings(Map.of("local_job_max_concurrent", 2, "local_gpu_max_concurrent", 3));
-        h.launcher.finish(h.submit(ALICE, "train").jobId(), 0);
+        h.runner.finish(h.submit(ALICE, "train").jobId(), 0);
         h.submit(ALICE, "train2");
         JobId bobs = h.submit(BOB, "train").jobId();
         h.submit(CAROL, "train");
         h.submit(VICTOR, "train");
         h.submit(CAROL, SubmitRequest.builder("train").requiresApproval(true));
         h.clock.advance(Duration.ofSeconds(30));
-        h.launcher.finish(bobs, 0);
+        h.runner.finish(bobs, 0);
 
         QueueStats stats = h.service().stats();
 
@@ -237,10 +237,10 @@ class ReadsAndPermissionsTest {
     @Test
     void cleanupRemovesOnlyOldTerminalJobsAndChecksItsRange() {
         JobId old = h.submit(ALICE, "train").jobId();
-        h.launcher.finish(old, 0);
+        h.runner.finish(old, 0);
         h.clock.advance(Duration.ofDays(10));
         JobId recent = h.submit(BOB, "train").jobId();
-        h.launcher.finish(recent, 1);
+        h.runner.finish(recent, 1);
         JobId active = h.submit(CAROL, SubmitRequest.builder("train").requiresApproval(true)).jobId();
         h.clock.advance(Duration.ofDays(25));
 

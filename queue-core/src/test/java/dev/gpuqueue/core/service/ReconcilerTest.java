@@ -10,11 +10,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.testing.QueueHarness;
-import dev.gpuqueue.core.testing.RecordingLauncher;
+import dev.gpuqueue.core.testing.RecordingRunner;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +36,7 @@ class ReconcilerTest {
         var aliveGpus = before.job(alive).allocatedGpus();
 
         // The server dies; while it is down two jobs end, one keeps running, two vanish without a trace.
-        RecordingLauncher afterCrash = new RecordingLauncher();
+        RecordingRunner afterCrash = new RecordingRunner();
         afterCrash.recordExit(exitedOk, 0);
         afterCrash.recordExit(exitedBad, 2);
         afterCrash.markAlive(alive, 1);
@@ -68,10 +68,10 @@ class ReconcilerTest {
 
         assertThat(after.events(exitedOk)).last().satisfies(e -> {
             assertThat(e.actor()).isEqualTo("reconciler");
-            assertThat(e.type()).isEqualTo(JobEvent.Type.COMPLETED);
+            assertThat(e.type()).isEqualTo(QueueEvent.Type.COMPLETED);
         });
-        assertThat(after.eventTypes(alive)).endsWith(JobEvent.Type.ADOPTED);
-        assertThat(after.eventTypes(lost)).contains(JobEvent.Type.REQUEUED);
+        assertThat(after.eventTypes(alive)).endsWith(QueueEvent.Type.ADOPTED);
+        assertThat(after.eventTypes(lost)).contains(QueueEvent.Type.LOST);
 
         // The adopted job is watched: its end is recorded and frees its GPUs.
         afterCrash.finish(alive, 0);
@@ -83,9 +83,9 @@ class ReconcilerTest {
     void recoveryWithNothingRunningJustRunsAPass() {
         QueueHarness h = new QueueHarness(new InMemoryJobStore());
         JobId first = h.submit(ALICE, "train").jobId();
-        h.launcher.finish(first, 0);
+        h.runner.finish(first, 0);
 
-        Reconciler.Report report = h.restarted(new RecordingLauncher()).queue.recover();
+        Reconciler.Report report = h.restarted(new RecordingRunner()).queue.recover();
 
         assertThat(report.finished()).isEmpty();
         assertThat(report.adopted()).isEmpty();

@@ -12,7 +12,7 @@ import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.JobType;
 import dev.gpuqueue.core.service.SubmitResult.Outcome;
@@ -40,24 +40,24 @@ class SubmitTest {
         assertThat(job.submitter().userName()).isEqualTo("alice");
         assertThat(job.teamId()).isEqualTo("alpha");
         assertThat(job.metadata()).containsEntry("run_name", "quick-run");
-        assertThat(h.launcher.launched()).singleElement().satisfies(a -> {
+        assertThat(h.runner.launched()).singleElement().satisfies(a -> {
             assertThat(a.jobId()).isEqualTo(result.jobId());
             assertThat(a.gpus()).containsExactly(0);
         });
         assertThat(h.eventTypes(result.jobId()))
-                .containsExactly(JobEvent.Type.SUBMITTED, JobEvent.Type.DISPATCHED, JobEvent.Type.LAUNCHED);
+                .containsExactly(QueueEvent.Type.SUBMITTED, QueueEvent.Type.DISPATCHED, QueueEvent.Type.LAUNCHED);
     }
 
     @Test
     void aJobThatEndsBeforeItsLaunchReturnsIsStillReportedAsStartedOnItsGpus() {
-        h.launcher.exitDuringNextLaunch(0);
+        h.runner.exitDuringNextLaunch(0);
 
         SubmitResult result = h.submit(ALICE, "train2");
 
         assertThat(result.status()).isEqualTo(Outcome.RUNNING);
         assertThat(result.allocatedGpus()).containsExactly(0, 1);
         assertThat(h.job(result.jobId()).status()).isEqualTo(JobStatus.COMPLETED);
-        assertThat(h.launcher.isLive(result.jobId())).isFalse();
+        assertThat(h.runner.isLive(result.jobId())).isFalse();
     }
 
     @Test
@@ -84,7 +84,7 @@ class SubmitTest {
         assertThat(rejected.jobId()).isNull();
         assertThat(rejected.reason()).isEqualTo("local job limit 1/1");
         assertThat(h.jobCount()).isEqualTo(before);
-        assertThat(h.launcher.launched()).hasSize(1);
+        assertThat(h.runner.launched()).hasSize(1);
     }
 
     @Test
@@ -102,7 +102,7 @@ class SubmitTest {
         assertThat(wouldRun.allocatedGpus()).containsExactly(2, 3);
         assertThat(wouldRun.jobId()).isNull();
         assertThat(h.jobCount()).isZero();
-        assertThat(h.launcher.launched()).isEmpty();
+        assertThat(h.runner.launched()).isEmpty();
 
         h.submit(ALICE, "train");
         SubmitResult wouldWait = h.submit(BOB, SubmitRequest.builder("train").dryRun(true));
@@ -137,7 +137,7 @@ class SubmitTest {
         Job job = h.job(result.jobId());
         assertThat(job.status()).isEqualTo(JobStatus.BLOCKED);
         assertThat(job.agingSince()).isNull();
-        assertThat(h.launcher.launched()).isEmpty();
+        assertThat(h.runner.launched()).isEmpty();
     }
 
     @Test

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.gpuqueue.core.error.IllegalTransitionException;
 import dev.gpuqueue.core.error.StoreUnavailableException;
 import dev.gpuqueue.core.memory.InMemoryJobStore;
-import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.testing.Await;
@@ -28,7 +28,7 @@ class UnwritableStoreTest {
         JobId second = h.submit(BOB, "train").jobId();
         store.failWrites(() -> new StoreUnavailableException("the database is busy", null));
 
-        h.launcher.finish(first, 3);
+        h.runner.finish(first, 3);
 
         assertThat(h.job(first).status()).isEqualTo(JobStatus.RUNNING);
         assertThat(h.job(first).allocatedGpus()).containsExactly(0);
@@ -50,34 +50,34 @@ class UnwritableStoreTest {
     void theTickRecordsARunningJobWhoseProcessIsGoneFromItsKnownExitCode() {
         JobId first = h.submit(ALICE, "train").jobId();
         JobId second = h.submit(BOB, "train").jobId();
-        h.launcher.forget(first);
-        h.launcher.recordExit(first, 0);
+        h.runner.forget(first);
+        h.runner.recordExit(first, 0);
 
-        assertThat(h.scheduler().checkRunningProcesses()).isEqualTo(1);
+        assertThat(h.scheduler().checkRunningJobs()).isEqualTo(1);
 
         assertThat(h.job(first).status()).isEqualTo(JobStatus.COMPLETED);
         assertThat(h.job(second).status()).isEqualTo(JobStatus.RUNNING);
-        assertThat(h.scheduler().checkRunningProcesses()).as("nothing left to find").isZero();
+        assertThat(h.scheduler().checkRunningJobs()).as("nothing left to find").isZero();
     }
 
     @Test
     void theTickRequeuesARunningJobWhoseProcessVanishedWithoutAnExitStatus() {
         JobId first = h.submit(ALICE, "train").jobId();
-        h.launcher.forget(first);
+        h.runner.forget(first);
 
-        h.scheduler().checkRunningProcesses();
+        h.scheduler().checkRunningJobs();
 
-        assertThat(h.eventTypes(first)).contains(JobEvent.Type.REQUEUED);
+        assertThat(h.eventTypes(first)).contains(QueueEvent.Type.LOST);
         assertThat(h.job(first).attempt()).isEqualTo(2);
         assertThat(h.job(first).status()).as("requeued, then started again at once").isEqualTo(JobStatus.RUNNING);
-        assertThat(h.launcher.overlaps()).isZero();
+        assertThat(h.runner.overlaps()).isZero();
     }
 
     @Test
     void theTickLeavesLiveProcessesAlone() {
         JobId first = h.submit(ALICE, "train").jobId();
 
-        assertThat(h.scheduler().checkRunningProcesses()).isZero();
+        assertThat(h.scheduler().checkRunningJobs()).isZero();
 
         assertThat(h.job(first).status()).isEqualTo(JobStatus.RUNNING);
         assertThat(h.job(first).attempt()).isEqualTo(1);
@@ -87,7 +87,7 @@ class UnwritableStoreTest {
     void aCancelAfterTheStoreHealsStoresTheKeptEndInsteadOfOverwritingIt() {
         JobId first = h.submit(ALICE, "train").jobId();
         store.failWrites(() -> new StoreUnavailableException("the database is busy", null));
-        h.launcher.finish(first, 0);
+        h.runner.finish(first, 0);
         store.heal();
 
         assertThatThrownBy(() -> h.service().cancel(ALICE, first)).isInstanceOf(IllegalTransitionException.class);
@@ -100,7 +100,7 @@ class UnwritableStoreTest {
     void aTimeLimitNeverOverwritesAKeptEnd() {
         JobId limited = h.submit(ALICE, "short").jobId();
         store.failWrites(() -> new StoreUnavailableException("the database is busy", null));
-        h.launcher.finish(limited, 0);
+        h.runner.finish(limited, 0);
         h.clock.advance(Duration.ofSeconds(61));
 
         assertThat(h.scheduler().enforceTimeLimits()).isEmpty();

@@ -7,9 +7,13 @@ import dev.gpuqueue.core.error.ConfirmationRequiredException;
 import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.NotFoundException;
 import dev.gpuqueue.core.error.PermissionDeniedException;
+import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.memory.InMemoryUserDirectory;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Level;
+import dev.gpuqueue.core.model.QueueEvent;
+import dev.gpuqueue.core.testing.MutableClock;
+import dev.gpuqueue.core.testing.TestJobs;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -20,7 +24,25 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class UserAdminTest {
-    private final UserAdmin admin = new UserAdmin(new InMemoryUserDirectory());
+    private final InMemoryJobStore events = new InMemoryJobStore();
+    private final UserAdmin admin = new UserAdmin(new InMemoryUserDirectory(), events, MutableClock.at(TestJobs.T0));
+
+    @Test
+    void everyUserChangeIsAnEventNamingTheUserAndWhoMadeIt() {
+        UserAdmin.CreatedUser ada = admin.create(Caller.LOCAL_ADMIN, "ada", Level.ADMIN, null);
+        UserAdmin.CreatedUser bob = admin.create(ada.user().asCaller(), "bob", Level.RESEARCHER, "alpha");
+        admin.rotate(ada.user().asCaller(), bob.user().id());
+        admin.remove(ada.user().asCaller(), bob.user().id(), false);
+
+        List<QueueEvent> changes = events.read(r -> r.eventsAfter(0, 100));
+        assertThat(changes).extracting(QueueEvent::type).containsOnly(QueueEvent.Type.USER_CHANGED);
+        assertThat(changes).extracting(QueueEvent::userId)
+                .containsExactly(ada.user().id(), bob.user().id(), bob.user().id(), bob.user().id());
+        assertThat(changes).extracting(QueueEvent::actor).containsExactly("local", "ada", "ada", "ada");
+        assertThat(changes).extracting(QueueEvent::detail)
+                .containsExactly("added ada (admin)", "added bob (researcher, team alpha)", "new token", "removed bob");
+        assertThat(changes).extracting(QueueEvent::id).isSorted().doesNotHaveDuplicates();
+    }
 
     @Test
     void aCreatedUsersTokenAuthenticatesAsThatUserAndEndsSingleUserMode() {
@@ -95,7 +117,7 @@ class UserAdminTest {
     @Test
     void twoAdminsRemovingEachOtherAtOnceLeaveOneAdmin() throws Exception {
         for (int round = 0; round < 50; round++) {
-            UserAdmin users = new UserAdmin(new InMemoryUserDirectory());
+            UserAdmin users = new UserAdmin(new InMemoryUserDirectory(), new InMemoryJobStore(), MutableClock.at(TestJobs.T0));
             UserAdmin.CreatedUser a = users.create(Caller.LOCAL_ADMIN, "a", Level.ADMIN, null);
             UserAdmin.CreatedUser b = users.create(Caller.LOCAL_ADMIN, "b", Level.ADMIN, null);
             users.create(Caller.LOCAL_ADMIN, "c", Level.VIEWER, null);

@@ -1,5 +1,6 @@
 package dev.gpuqueue.core.testing;
 
+import dev.gpuqueue.core.port.CommitListener;
 import dev.gpuqueue.core.port.JobReader;
 import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.core.port.JobTransaction;
@@ -40,6 +41,11 @@ public final class FlakyJobStore implements JobStore {
     @Override
     public <T> T read(Function<JobReader, T> work) {
         return delegate.read(work);
+    }
+
+    @Override
+    public void addCommitListener(CommitListener listener) {
+        delegate.addCommitListener(listener);
     }
 
     @Override

@@ -11,7 +11,6 @@ import dev.gpuqueue.core.error.ConcurrentUpdateException;
 import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.JobNotFoundException;
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.JobStatus;
@@ -20,6 +19,7 @@ import dev.gpuqueue.core.model.Level;
 import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.model.ProcessRef;
 import dev.gpuqueue.core.model.QueueEntry;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.model.Target;
 import dev.gpuqueue.core.policy.DispatchOrder;
@@ -29,11 +29,13 @@ import dev.gpuqueue.core.port.JobStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -79,7 +81,7 @@ public abstract class JobStoreContract {
         return store.read(read);
     }
 
-    protected List<JobEvent> eventsOf(JobId id) {
+    protected List<QueueEvent> eventsOf(JobId id) {
         return store.read(r -> r.events(id));
     }
 
@@ -100,7 +102,7 @@ public abstract class JobStoreContract {
                 .submitter(ALICE).priority(20).priorityOverride(45).status(JobStatus.RUNNING).target(Target.WORKER)
                 .anyGpu(true).workerLabels(Map.of("gpu_type", "a100*", "location", "us-*")).requiresApproval(true)
                 .approvalId(7L).queuedAt(T0.plusNanos(123_000)).agingSince(T0.plusSeconds(1)).startedAt(started)
-                .attempt(2).placement(new Placement(List.of(1, 3), "worker-9"))
+                .attempt(2).placement(Placement.worker("worker-9"))
                 .process(new ProcessRef(4242, started.plusMillis(3))).exitCode(null).errorMessage("retry after loss")
                 .metadata(Map.of("run_name", "quick-run", "note", "ünïcödé ✓")).idempotencyKey("key-1")
                 .build();
@@ -182,7 +184,7 @@ public abstract class JobStoreContract {
         assertThatThrownBy(() -> store.inTransaction(tx -> {
             tx.insert(job().id("ghost").build());
             Job updated = tx.update(kept, kept.cancelled(T0));
-            tx.append(JobEvent.of(kept, updated, T0, "test", JobEvent.Type.CANCELLED, null));
+            tx.append(QueueEvent.of(kept, updated, T0, "test", QueueEvent.Type.CANCELLED, null));
             tx.saveSettings(before.toBuilder().maxConcurrent(42).build());
             throw new IllegalStateException("boom");
         })).isInstanceOf(IllegalStateException.class).hasMessage("boom");
@@ -250,21 +252,71 @@ public abstract class JobStoreContract {
     }
 
     @Test
-    void eventsAreKeptInOrderPerJob() {
+    void eventsAreKeptInOrderPerJobWithIncreasingIds() {
         Job a = insert(job().build());
-        store.inTransaction(tx -> {
-            tx.append(JobEvent.of(null, a, T0, "alice", JobEvent.Type.SUBMITTED, "queued"));
-            tx.append(new JobEvent(a.id(), T0.plusSeconds(1), "scheduler", JobEvent.Type.DISPATCHED,
-                    JobStatus.PENDING, JobStatus.RUNNING, "on GPUs [0]"));
-            return null;
-        });
+        List<QueueEvent> appended = store.inTransaction(tx -> List.of(
+                tx.append(QueueEvent.of(null, a, T0, "alice", QueueEvent.Type.SUBMITTED, "queued")),
+                tx.append(new QueueEvent(0, QueueEvent.Type.DISPATCHED, T0.plusSeconds(1), "scheduler", a.id(), a.userId(),
+                        JobStatus.PENDING, JobStatus.RUNNING, "on GPUs [0]")),
+                tx.append(QueueEvent.settingsChanged(T0.plusSeconds(2), "root", "max_concurrent 5 -> 6"))));
 
-        List<JobEvent> events = eventsOf(a.id());
-        assertThat(events).extracting(JobEvent::type).containsExactly(JobEvent.Type.SUBMITTED, JobEvent.Type.DISPATCHED);
+        List<QueueEvent> events = eventsOf(a.id());
+        assertThat(events).extracting(QueueEvent::type).containsExactly(QueueEvent.Type.SUBMITTED, QueueEvent.Type.DISPATCHED);
         assertThat(events.get(0).from()).isNull();
+        assertThat(events.get(0).userId()).isEqualTo(a.userId());
         assertThat(events.get(1).detail()).isEqualTo("on GPUs [0]");
         assertThat(events.get(1).at()).isEqualTo(T0.plusSeconds(1));
         assertThat(eventsOf(JobId.of("unknown"))).isEmpty();
+        assertThat(appended).extracting(QueueEvent::id).isSorted().doesNotHaveDuplicates().allMatch(id -> id > 0);
+        assertThat(events).containsExactlyElementsOf(appended.subList(0, 2));
+        List<QueueEvent> all = store.read(r -> r.eventsAfter(0, 100));
+        assertThat(all).containsExactlyElementsOf(appended);
+        List<QueueEvent> second = store.read(r -> r.eventsAfter(appended.get(0).id(), 1));
+        assertThat(second).containsExactly(appended.get(1));
+        long last = store.read(r -> r.lastEventId());
+        assertThat(last).isEqualTo(appended.get(2).id());
+    }
+
+    @Test
+    void listenersHearCommittedEventsInCommitOrderAndNothingOfARollback() throws Exception {
+        List<QueueEvent> heard = Collections.synchronizedList(new ArrayList<>());
+        store.addCommitListener(heard::addAll);
+        Job a = insert(job().build());
+        assertThatThrownBy(() -> store.inTransaction(tx -> {
+            tx.append(QueueEvent.settingsChanged(T0, "root", "rolled back"));
+            throw new IllegalStateException("boom");
+        })).hasMessage("boom");
+        int writers = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<?>> done = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            done.add(pool.submit(() -> {
+                go.await();
+                for (int i = 0; i < 25; i++) {
+                    store.inTransaction(tx -> {
+                        tx.append(QueueEvent.settingsChanged(T0, "w", "one"));
+                        return tx.append(QueueEvent.settingsChanged(T0, "w", "two"));
+                    });
+                }
+                return null;
+            }));
+        }
+        go.countDown();
+        for (Future<?> f : done) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+
+        assertThat(heard).hasSize(writers * 25 * 2);
+        assertThat(heard).extracting(QueueEvent::id).as("commit order is id order").isSorted().doesNotHaveDuplicates();
+        assertThat(heard).noneMatch(e -> "rolled back".equals(e.detail()));
+        List<QueueEvent> stored = store.read(r -> r.eventsAfter(0, 10_000));
+        assertThat(stored).containsExactlyElementsOf(heard);
+        for (int i = 0; i < heard.size(); i += 2) {
+            assertThat(heard.get(i + 1).id()).as("a unit's events stay together").isEqualTo(heard.get(i).id() + 1);
+        }
+        assertThat(a).isNotNull();
     }
 
     @Test
@@ -289,7 +341,7 @@ public abstract class JobStoreContract {
         store.inTransaction(tx -> {
             tx.update(old, old.cancelled(T0));
             tx.update(recent, recent.cancelled(T0.plus(Duration.ofDays(40))));
-            tx.append(JobEvent.of(null, old, T0, "alice", JobEvent.Type.SUBMITTED, null));
+            tx.append(QueueEvent.of(null, old, T0, "alice", QueueEvent.Type.SUBMITTED, null));
             return null;
         });
 

@@ -3,7 +3,7 @@ package dev.gpuqueue.core.testing;
 import dev.gpuqueue.core.GpuQueue;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.JobStatus;
@@ -23,8 +23,8 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * A queue wired with fakes for service tests: 4 fake GPUs, a {@link RecordingLauncher}, a
- * {@link MutableClock} at {@link TestJobs#T0}, a {@link RecordingDispatcher} for provider
+ * A queue wired with fakes for service tests: 4 fake GPUs, a {@link RecordingRunner} as the local
+ * runner, a {@link MutableClock} at {@link TestJobs#T0}, a {@link RecordingCloudRunner} for provider
  * {@code replicate}, and a few named configs. Any {@link JobStore} can be plugged in, so durable
  * stores run the same scenarios.
  */
@@ -48,29 +48,29 @@ public final class QueueHarness {
 
     public final JobStore store;
     public final FakeGpuInventory gpus;
-    public final RecordingLauncher launcher;
-    public final RecordingDispatcher cloud;
+    public final RecordingRunner runner;
+    public final RecordingCloudRunner cloud;
     public final MutableClock clock;
     public final GpuQueue queue;
 
     public QueueHarness(JobStore store) {
-        this(store, FakeGpuInventory.withGpus(4), new RecordingLauncher(), MutableClock.at(TestJobs.T0));
+        this(store, FakeGpuInventory.withGpus(4), new RecordingRunner(), MutableClock.at(TestJobs.T0));
     }
 
-    public QueueHarness(JobStore store, FakeGpuInventory gpus, RecordingLauncher launcher, MutableClock clock) {
+    public QueueHarness(JobStore store, FakeGpuInventory gpus, RecordingRunner runner, MutableClock clock) {
         this.store = store;
         this.gpus = gpus;
-        this.launcher = launcher;
+        this.runner = runner;
         this.clock = clock;
-        this.cloud = new RecordingDispatcher("replicate");
+        this.cloud = new RecordingCloudRunner("replicate");
         this.queue = GpuQueue.builder()
-                .store(store).gpus(gpus).launcher(launcher).dispatcher(cloud).clock(clock).configs(CONFIGS)
+                .store(store).gpus(gpus).runner(runner).runner(cloud).clock(clock).configs(CONFIGS)
                 .stopGrace(Duration.ofSeconds(1)).build();
     }
 
-    /** The same store after a "restart": a new queue with a new launcher, same clock and GPUs. */
-    public QueueHarness restarted(RecordingLauncher newLauncher) {
-        return new QueueHarness(store, gpus, newLauncher, clock);
+    /** The same store after a "restart": a new queue with a new local runner, same clock and GPUs. */
+    public QueueHarness restarted(RecordingRunner newRunner) {
+        return new QueueHarness(store, gpus, newRunner, clock);
     }
 
     public QueueService service() {
@@ -102,11 +102,11 @@ public final class QueueHarness {
         return store.read(r -> r.count(JobQuery.all()));
     }
 
-    public List<JobEvent.Type> eventTypes(JobId id) {
-        return store.read(r -> r.events(id)).stream().map(JobEvent::type).toList();
+    public List<QueueEvent.Type> eventTypes(JobId id) {
+        return store.read(r -> r.events(id)).stream().map(QueueEvent::type).toList();
     }
 
-    public List<JobEvent> events(JobId id) {
+    public List<QueueEvent> events(JobId id) {
         return store.read(r -> r.events(id));
     }
 

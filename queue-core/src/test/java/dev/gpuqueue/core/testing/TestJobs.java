@@ -44,6 +44,7 @@ public final class TestJobs {
         private Instant queuedAt = T0;
         private Instant agingSince;
         private Placement placement = Placement.NONE;
+        private String provider;
 
         private Draft(long seq) {
             builder = Job.builder().id(JobId.of("job-" + seq)).seq(seq).configName("cfg").submitter(ALICE);
@@ -62,13 +63,17 @@ public final class TestJobs {
         public Draft cost(double cost) { spec.estimatedCost(cost); return this; }
         public Draft maxAttempts(int n) { spec.maxAttempts(n); return this; }
         public Draft attempt(int n) { builder.attempt(n); return this; }
-        public Draft cloud(String provider) { builder.type(JobType.CLOUD).provider(provider); return this; }
+        public Draft cloud(String provider) {
+            builder.type(JobType.CLOUD).provider(provider);
+            this.provider = provider;
+            return this;
+        }
         public Draft blocked() { status = JobStatus.BLOCKED; builder.requiresApproval(true); return this; }
 
-        /** Running since {@code queuedAt} on the given local GPUs. */
+        /** Running since {@code queuedAt} on the given local GPUs (a cloud job: on its provider). */
         public Draft running(Integer... gpus) {
             status = JobStatus.RUNNING;
-            placement = Placement.localGpus(Arrays.asList(gpus));
+            placement = provider != null ? Placement.on(provider) : Placement.localGpus(Arrays.asList(gpus));
             return this;
         }
 

@@ -8,11 +8,11 @@ import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.Level;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.service.SettingsUpdate;
 import dev.gpuqueue.core.service.SubmitRequest;
 import dev.gpuqueue.core.testing.Await;
@@ -31,8 +31,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The process launcher with real processes, through the queue as the server runs it. */
-class ProcessJobLauncherTest {
+/** The process runner with real processes, through the queue as the server runs it. */
+class ProcessJobRunnerTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     private static final Caller USER = new Caller(1, "alice", Level.RESEARCHER, null);
@@ -55,18 +55,14 @@ class ProcessJobLauncherTest {
     }
 
     private void startQueue(LaunchOptions options) {
-        ProcessJobLauncher launcher = new ProcessJobLauncher(new JobFiles(home.resolve("logs")), installWrapper(),
+        ProcessJobRunner runner = new ProcessJobRunner(new JobFiles(home.resolve("logs")), home.resolve("bin"),
                 new JobWorkspaces(options.jobsDir(), home, options.jobUser()),
                 Map.of("PATH", System.getenv("PATH"), "FOO", "bar", "PASSED_ONE", "1", "MY_SERVER_SECRET", "hunter2",
-                        "GPUQUEUE_TOKEN", "secret", "GPUQUEUE_URL", "http://x", "LC_ALL", "C"), options);
-        queue = GpuQueue.builder().store(store).gpus(FakeGpuInventory.withGpus(2)).launcher(launcher).clock(clock)
+                        "GPUQUEUE_TOKEN", "secret", "GPUQUEUE_URL", "http://x", "LC_ALL", "C"), options).prepare();
+        queue = GpuQueue.builder().store(store).gpus(FakeGpuInventory.withGpus(2)).runner(runner).clock(clock)
                 .stopGrace(Duration.ofSeconds(1)).build();
         queue.service().updateSettings(Caller.LOCAL_ADMIN,
                 SettingsUpdate.of(Map.of("local_job_max_concurrent", 2)));
-    }
-
-    private Path installWrapper() {
-        return ProcessJobLauncher.inHome(home).wrapperPath();
     }
 
     private JobId submit(String... command) {
@@ -116,7 +112,7 @@ class ProcessJobLauncherTest {
         Await.until("the job to end", WAIT, () -> job(id).status().isTerminal());
 
         assertThat(log(id)).isEqualTo("GPU-uuid-0,GPU-uuid-1\n");
-        List<JobEvent> events = store.read(r -> r.events(id));
+        List<QueueEvent> events = store.read(r -> r.events(id));
         assertThat(events).as("the allocation keeps indices").anyMatch(e -> "on GPUs [0, 1], attempt 1".equals(e.detail()));
     }
 
@@ -203,7 +199,7 @@ class ProcessJobLauncherTest {
         assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(cancelled.allocatedGpus()).isEmpty();
         assertThat(running(runaway)).as("the escaped process").isFalse();
-        assertThat(ProcessJobLauncher.processesOf(id)).as("nothing carrying the job's id").isEmpty();
+        assertThat(ProcessJobRunner.processesOf(id)).as("nothing carrying the job's id").isEmpty();
     }
 
     @Test
@@ -215,7 +211,7 @@ class ProcessJobLauncherTest {
 
         assertThat(job(id).status()).isEqualTo(JobStatus.COMPLETED);
         assertThat(running(readLong(leftover))).isFalse();
-        assertThat(ProcessJobLauncher.processesOf(id)).isEmpty();
+        assertThat(ProcessJobRunner.processesOf(id)).isEmpty();
     }
 
     @Test
@@ -226,7 +222,7 @@ class ProcessJobLauncherTest {
         long wrapper = job(id).process().pid();
         Await.until("the job's command to end", WAIT, () -> ProcessHandle.of(wrapper).map(p -> !p.isAlive()).orElse(true));
 
-        assertThat(queue.scheduler().checkRunningProcesses()).as("the leftover is still being stopped").isZero();
+        assertThat(queue.scheduler().checkRunningJobs()).as("the leftover is still being stopped").isZero();
         assertThat(job(id).status()).isEqualTo(JobStatus.RUNNING);
         assertThat(job(id).allocatedGpus()).containsExactly(0);
 
@@ -261,9 +257,10 @@ class ProcessJobLauncherTest {
     void aJobsDirectoryThatCannotBeUsedIsRefusedWhenTheServerStartsNotAtEachLaunch() throws Exception {
         Path link = Files.createSymbolicLink(home.getParent().resolve("link-" + home.getFileName()), jobs);
         try {
-            assertThatThrownBy(() -> new JobWorkspaces(link, home, null)).isInstanceOf(ValidationException.class)
-                    .hasMessageContaining("--jobs-dir");
-            assertThatThrownBy(() -> new JobWorkspaces(jobs.resolve("no/such/parent"), home, null))
+            assertThatThrownBy(() -> ProcessJobRunner.create(home, home.resolve("logs"),
+                    new LaunchOptions(link, List.of(), null, String::valueOf)).prepare())
+                    .isInstanceOf(ValidationException.class).hasMessageContaining("--jobs-dir");
+            assertThatThrownBy(() -> new JobWorkspaces(jobs.resolve("no/such/parent"), home, null).prepare())
                     .isInstanceOf(ValidationException.class);
             assertThat(jobs.resolve("no")).as("no parent was created").doesNotExist();
         } finally {

@@ -3,15 +3,17 @@ package dev.gpuqueue.cli.runner;
 import dev.gpuqueue.core.error.LaunchException;
 import dev.gpuqueue.core.error.QueueException;
 import dev.gpuqueue.core.error.StopIncompleteException;
+import dev.gpuqueue.core.error.StoreException;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.model.ProcessRef;
 import dev.gpuqueue.core.port.AttemptListener;
 import dev.gpuqueue.core.port.AttemptOutcome;
-import dev.gpuqueue.core.port.JobLauncher;
+import dev.gpuqueue.core.port.AttemptState;
+import dev.gpuqueue.core.port.JobRunner;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs local jobs as operating-system processes. Each attempt runs under {@code setsid} in its own
+ * The {@value Placement#LOCAL} runner: runs jobs on this machine's GPUs as operating-system processes. Each attempt runs under {@code setsid} in its own
  * session and process group, led by a small shell wrapper that records its pid and, when the command
  * ends, its exit status in files beside the log, so a restarted server can tell what happened; the
  * server also keeps the exit status of its own children, so an attempt whose exit file could not be
@@ -44,8 +46,8 @@ import java.util.concurrent.TimeUnit;
  * ends or is stopped, every process it left (in its group or carrying its job id) is stopped too, so
  * its GPUs are free only when nothing of it runs. Thread-safe.
  */
-public final class ProcessJobLauncher implements JobLauncher {
-    private static final System.Logger LOG = System.getLogger(ProcessJobLauncher.class.getName());
+public final class ProcessJobRunner implements JobRunner {
+    private static final System.Logger LOG = System.getLogger(ProcessJobRunner.class.getName());
     private static final String WRAPPER_RESOURCE = "job-wrapper.sh";
     /** How long processes left behind by an attempt that ended get between SIGTERM and SIGKILL. */
     static final Duration STRAY_GRACE = Duration.ofSeconds(2);
@@ -53,6 +55,7 @@ public final class ProcessJobLauncher implements JobLauncher {
     static final Duration LEFTOVER_RECHECK = Duration.ofSeconds(30);
 
     private final JobFiles files;
+    private final Path bin;
     private final Path wrapper;
     private final JobWorkspaces workspaces;
     private final JobEnvironment environment;
@@ -60,7 +63,7 @@ public final class ProcessJobLauncher implements JobLauncher {
     /** This server's own children, by attempt: their exit status is known even where no exit file could be written. */
     private final Map<String, Process> children = new ConcurrentHashMap<>();
     /**
-     * Attempts this launcher watches (launched or adopted) until their end is reported: alive until
+     * Attempts this runner watches (launched or adopted) until their end is reported: alive until
      * then, even while what they left behind is being stopped, so no tick frees their GPUs early.
      */
     private final Set<String> watching = ConcurrentHashMap.newKeySet();
@@ -73,41 +76,50 @@ public final class ProcessJobLauncher implements JobLauncher {
         return thread;
     });
 
-    ProcessJobLauncher(JobFiles files, Path wrapper, JobWorkspaces workspaces, Map<String, String> serverEnvironment,
+    ProcessJobRunner(JobFiles files, Path bin, JobWorkspaces workspaces, Map<String, String> serverEnvironment,
             LaunchOptions options) {
         this.files = files;
-        this.wrapper = wrapper;
+        this.bin = bin;
+        this.wrapper = bin.resolve(WRAPPER_RESOURCE);
         this.workspaces = workspaces;
         this.options = options;
         this.environment = new JobEnvironment(serverEnvironment, options.passEnv(), options.jobUser());
     }
 
-    /** A launcher with the default options, its logs in {@code home/logs}. */
-    public static ProcessJobLauncher inHome(Path home) {
-        return inHome(home, LaunchOptions.defaults());
+    /**
+     * A runner keeping its wrapper in {@code stateDir/bin} and attempt files beside the logs in
+     * {@code logsDir}; jobs never run inside {@code stateDir}. Touches no file until {@link #prepare()}.
+     */
+    public static ProcessJobRunner create(Path stateDir, Path logsDir, LaunchOptions options) {
+        JobWorkspaces workspaces = new JobWorkspaces(options.jobsDir(), stateDir, options.jobUser());
+        return new ProcessJobRunner(new JobFiles(logsDir), stateDir.resolve("bin"), workspaces, System.getenv(), options);
     }
 
-    /** A launcher keeping logs and attempt files in {@code home/logs}, jobs never running inside {@code home}. */
-    public static ProcessJobLauncher inHome(Path home, LaunchOptions options) {
-        JobFiles files = new JobFiles(home.resolve("logs"));
-        Path wrapper = installWrapper(home.resolve("bin"));
-        JobWorkspaces workspaces = new JobWorkspaces(options.jobsDir(), home, options.jobUser());
-        return new ProcessJobLauncher(files, wrapper, workspaces, System.getenv(), options);
-    }
-
-    private static Path installWrapper(Path bin) {
+    /**
+     * Installs the job wrapper and checks the jobs directory: the runner's start in the server's
+     * lifecycle, before any job starts or is recovered. Returns this runner.
+     *
+     * @throws StoreException when the wrapper cannot be written
+     * @throws dev.gpuqueue.core.error.ValidationException when the jobs directory cannot be used
+     */
+    public ProcessJobRunner prepare() {
+        workspaces.prepare();
         try {
             Files.createDirectories(bin);
-            Path target = bin.resolve(WRAPPER_RESOURCE);
-            try (InputStream in = ProcessJobLauncher.class.getResourceAsStream(WRAPPER_RESOURCE)) {
+            try (InputStream in = ProcessJobRunner.class.getResourceAsStream(WRAPPER_RESOURCE)) {
                 Path temp = Files.createTempFile(bin, "wrapper", ".tmp");
                 Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(temp, wrapper, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
-            return target;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot install the job wrapper in " + bin, e);
+            throw new StoreException("cannot install the job wrapper in " + bin + ": " + e.getMessage(), e);
         }
+        return this;
+    }
+
+    @Override
+    public String name() {
+        return Placement.LOCAL;
     }
 
     /** Where the job wrapper script is installed. */
@@ -118,7 +130,7 @@ public final class ProcessJobLauncher implements JobLauncher {
     // ---- launching -------------------------------------------------------------------------------
 
     @Override
-    public Optional<ProcessRef> launch(Job job, AttemptListener listener) {
+    public Optional<ProcessRef> start(Job job, AttemptListener listener) {
         List<String> command = job.spec().command();
         if (command.isEmpty()) {
             throw new LaunchException("the job's config has no command");
@@ -156,7 +168,7 @@ public final class ProcessJobLauncher implements JobLauncher {
     }
 
     @Override
-    public void adopt(Job job, AttemptListener listener) {
+    public void resume(Job job, AttemptListener listener) {
         watching.add(key(job));
         Optional<ProcessHandle> handle = handle(job);
         if (handle.isEmpty()) {
@@ -221,17 +233,25 @@ public final class ProcessJobLauncher implements JobLauncher {
     // ---- probing ---------------------------------------------------------------------------------
 
     /**
-     * Alive while this launcher watches the attempt (until its end, leftovers stopped, is reported),
-     * or, for an attempt it does not watch, while its recorded process runs.
+     * Running while this runner watches the attempt (until its end, leftovers stopped, is reported);
+     * else ended when its exit status was recorded (or this server's own child has exited); else
+     * running while its recorded process runs (same pid and start time, never a recycled pid); else
+     * gone.
      */
     @Override
-    public boolean isAlive(Job job) {
-        return watching.contains(key(job)) || handle(job).isPresent();
+    public AttemptState probe(Job job) {
+        if (watching.contains(key(job))) {
+            return AttemptState.RUNNING;
+        }
+        OptionalInt exit = exitCode(job);
+        if (exit.isPresent()) {
+            return AttemptState.ended(exit.getAsInt());
+        }
+        return handle(job).isPresent() ? AttemptState.RUNNING : AttemptState.GONE;
     }
 
     /** The attempt's recorded exit status, else the exit code of this server's own child once it ended. */
-    @Override
-    public OptionalInt recordedExitCode(Job job) {
+    private OptionalInt exitCode(Job job) {
         OptionalInt recorded = files.readInt(files.exitFile(job.id(), job.attempt()));
         if (recorded.isPresent()) {
             return recorded;
@@ -283,12 +303,13 @@ public final class ProcessJobLauncher implements JobLauncher {
 
     /**
      * SIGTERM to the attempt's process group and to every process carrying its job id, up to
-     * {@code grace} for them to exit, then SIGKILL; returns once none is left.
-     *
-     * @throws StopIncompleteException when processes are still there after SIGKILL (the job keeps its GPUs)
+     * {@code grace} for them to exit, then SIGKILL; completes once none is left (this runner stops
+     * synchronously: the future it returns is already complete). It fails with
+     * {@link StopIncompleteException} when processes are still there after SIGKILL (the job keeps
+     * its GPUs).
      */
     @Override
-    public void stop(Job job, Duration grace) {
+    public CompletableFuture<Void> stop(Job job, Duration grace) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         stops.put(key(job), done);
         List<Long> left;
@@ -301,9 +322,11 @@ public final class ProcessJobLauncher implements JobLauncher {
             done.complete(null);
         }
         if (!left.isEmpty()) {
-            throw new StopIncompleteException("job " + job.id() + ": processes " + left + " are still there "
-                    + JobProcesses.KILL_WAIT.toSeconds() + " s after SIGKILL; the job keeps its GPUs until they are gone");
+            return CompletableFuture.failedFuture(new StopIncompleteException("job " + job.id() + ": processes " + left
+                    + " are still there " + JobProcesses.KILL_WAIT.toSeconds()
+                    + " s after SIGKILL; the job keeps its GPUs until they are gone"));
         }
+        return CompletableFuture.completedFuture(null);
     }
 
     /** A job's id as it appears in its processes' environment, for tests that look for leftovers. */

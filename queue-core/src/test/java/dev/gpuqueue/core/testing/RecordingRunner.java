@@ -4,10 +4,12 @@ import dev.gpuqueue.core.error.LaunchException;
 import dev.gpuqueue.core.error.StaleReportException;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.model.ProcessRef;
 import dev.gpuqueue.core.port.AttemptListener;
 import dev.gpuqueue.core.port.AttemptOutcome;
-import dev.gpuqueue.core.port.JobLauncher;
+import dev.gpuqueue.core.port.AttemptState;
+import dev.gpuqueue.core.port.JobRunner;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,22 +17,22 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A launcher that runs nothing but remembers everything: which attempts were launched on which
- * GPUs, which are "alive", which were stopped. Tests end attempts with {@link #finish}, script
- * launch failures with {@link #failNextLaunches}, and set up what a restarted server finds with
- * {@link #recordExit} and {@link #markAlive}. It counts overlapping attempts of one job
- * ({@link #overlaps()}): a job started twice. Thread-safe.
+ * A local runner that runs nothing but remembers everything: which attempts were started on which
+ * GPUs, which are "alive", which were stopped. Tests end attempts with {@link #finish} (or
+ * {@link #lose}, {@link #report}), script start failures with {@link #failNextLaunches}, and set up
+ * what a restarted server finds with {@link #recordExit} and {@link #markAlive}. It counts
+ * overlapping attempts of one job ({@link #overlaps()}): a job started twice. Thread-safe.
  */
-public final class RecordingLauncher implements JobLauncher {
+public final class RecordingRunner implements JobRunner {
 
-    /** One attempt as launched (or adopted). */
+    /** One attempt as started (or resumed). */
     public record Attempt(JobId jobId, int attempt, List<Integer> gpus, long pid, AttemptListener listener) {}
 
     private final Map<JobId, Attempt> live = new ConcurrentHashMap<>();
@@ -44,10 +46,15 @@ public final class RecordingLauncher implements JobLauncher {
     private final AtomicInteger overlaps = new AtomicInteger();
     private final AtomicLong pids = new AtomicLong(1000);
 
-    // ---- JobLauncher -----------------------------------------------------------------------------
+    // ---- JobRunner -------------------------------------------------------------------------------
 
     @Override
-    public Optional<ProcessRef> launch(Job job, AttemptListener listener) {
+    public String name() {
+        return Placement.LOCAL;
+    }
+
+    @Override
+    public Optional<ProcessRef> start(Job job, AttemptListener listener) {
         String failure = scriptedFailures.poll();
         if (failure != null) {
             throw new LaunchException(failure);
@@ -66,7 +73,7 @@ public final class RecordingLauncher implements JobLauncher {
     }
 
     @Override
-    public void adopt(Job job, AttemptListener listener) {
+    public void resume(Job job, AttemptListener listener) {
         long pid = job.process() == null ? pids.incrementAndGet() : job.process().pid();
         live.put(job.id(), new Attempt(job.id(), job.attempt(), job.allocatedGpus(), pid, listener));
         adopted.add(job.id());
@@ -74,26 +81,28 @@ public final class RecordingLauncher implements JobLauncher {
 
     /** Stops the attempt; like a real process, it then reports exit 143 (SIGTERM), which may be refused. */
     @Override
-    public void stop(Job job, Duration grace) {
+    public CompletableFuture<Void> stop(Job job, Duration grace) {
         stopped.add(job.id());
         Attempt attempt = live.get(job.id());
         if (attempt != null && attempt.attempt() == job.attempt() && live.remove(job.id(), attempt)) {
             report(attempt, AttemptOutcome.exited(143));
         }
+        return CompletableFuture.completedFuture(null);
     }
 
-    /** Alive while launched (or adopted) and not finished, or when marked alive after a "restart". */
+    /**
+     * Running while started (or resumed) and not finished, or when marked alive after a "restart";
+     * else ended with the recorded exit code, if one was set; else gone.
+     */
     @Override
-    public boolean isAlive(Job job) {
+    public AttemptState probe(Job job) {
         Attempt live = this.live.get(job.id());
-        Integer attempt = aliveAttempts.get(job.id());
-        return live != null && live.attempt() == job.attempt() || attempt != null && attempt == job.attempt();
-    }
-
-    @Override
-    public OptionalInt recordedExitCode(Job job) {
+        Integer alive = aliveAttempts.get(job.id());
+        if (live != null && live.attempt() == job.attempt() || alive != null && alive == job.attempt()) {
+            return AttemptState.RUNNING;
+        }
         Integer code = recordedExits.get(job.id());
-        return code == null ? OptionalInt.empty() : OptionalInt.of(code);
+        return code == null ? AttemptState.GONE : AttemptState.ended(code);
     }
 
     // ---- driving it ------------------------------------------------------------------------------
@@ -115,6 +124,25 @@ public final class RecordingLauncher implements JobLauncher {
         }
         report(attempt, AttemptOutcome.exited(exitCode));
         return true;
+    }
+
+    /** The job's live attempt is lost (its runner vanished): reports it lost to its listener. */
+    public void lose(JobId id, String reason) {
+        Attempt attempt = live.remove(id);
+        if (attempt == null) {
+            throw new IllegalStateException("job " + id + " has no live attempt");
+        }
+        attempt.listener().attemptLost(id, attempt.attempt(), reason);
+    }
+
+    /**
+     * Reports {@code outcome} for attempt {@code attempt} of the job to the listener its last start
+     * was given, as a late or confused runner would; the core may refuse it ({@code StaleReportException}).
+     */
+    public void report(JobId id, int attempt, AttemptOutcome outcome) {
+        Attempt last = launched().stream().filter(a -> a.jobId().equals(id)).reduce((a, b) -> b)
+                .orElseThrow(() -> new IllegalStateException("job " + id + " was never started"));
+        last.listener().attemptEnded(id, attempt, outcome);
     }
 
     private static void report(Attempt attempt, AttemptOutcome outcome) {

@@ -3,10 +3,10 @@ package dev.gpuqueue.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpuqueue.core.memory.InMemoryJobStore;
-import dev.gpuqueue.core.service.UserAdmin;
 import dev.gpuqueue.core.memory.InMemoryUserDirectory;
 import dev.gpuqueue.core.port.HostStatus;
 import dev.gpuqueue.core.port.JobLogs;
+import dev.gpuqueue.core.service.UserAdmin;
 import dev.gpuqueue.core.testing.QueueHarness;
 import io.javalin.Javalin;
 import java.io.IOException;
@@ -16,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -34,9 +35,15 @@ abstract class ApiTestBase {
     void startServer() {
         h = new QueueHarness(new InMemoryJobStore());
         app = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.gpus,
-                () -> new HostStatus.HostMetrics(1.5, 42.0), logs(), new UserAdmin(new InMemoryUserDirectory(), h.store, h.clock), CallerResolver.singleUserAdmin(), h.clock));
+                () -> new HostStatus.HostMetrics(1.5, 42.0), logs(), new UserAdmin(new InMemoryUserDirectory(), h.store,
+                h.clock), CallerResolver.singleUserAdmin(), h.clock), HttpOptions.loopback(), extraRoutes());
         app.start("127.0.0.1", 0);
         base = "http://127.0.0.1:" + app.port();
+    }
+
+    /** Routes another module adds; tests may override. */
+    protected List<HttpApi.Route> extraRoutes() {
+        return List.of();
     }
 
     /** The job logs the server reads; tests may override. */

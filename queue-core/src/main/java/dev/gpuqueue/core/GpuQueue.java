@@ -113,6 +113,7 @@ public final class GpuQueue implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Duration interval = Scheduler.DEFAULT_INTERVAL;
         private Duration stopGrace = Scheduler.DEFAULT_STOP_GRACE;
+        private Duration stopConfirmWait = Scheduler.DEFAULT_STOP_CONFIRM_WAIT;
         private int eventBuffer = EventStream.DEFAULT_BUFFER;
 
         private Builder() {
@@ -160,13 +161,20 @@ public final class GpuQueue implements AutoCloseable {
         /** How long a stopped job gets between the polite and the forced signal; default 10 s. */
         public Builder stopGrace(Duration grace) { this.stopGrace = Objects.requireNonNull(grace); return this; }
 
+        /**
+         * How long a cancel waits, beyond the grace, for a runner that confirms stops later (a remote
+         * one) before answering that the stop is not confirmed yet; default 30 s. The end is recorded
+         * once it confirms.
+         */
+        public Builder stopConfirmWait(Duration wait) { this.stopConfirmWait = Objects.requireNonNull(wait); return this; }
+
         /** How many live events a subscriber may fall behind before it is told it lagged; default 10,000. */
         public Builder eventBuffer(int events) { this.eventBuffer = events; return this; }
 
         public GpuQueue build() {
             JobStore chosen = store != null ? store : new InMemoryJobStore();
             return new GpuQueue(chosen, QueueCore.assemble(new QueueCore.Parts(chosen, gpus, List.copyOf(runners.values()),
-                    configs, logs, clock, interval, stopGrace, eventBuffer)));
+                    configs, logs, clock, interval, stopGrace, stopConfirmWait, eventBuffer)));
         }
     }
 

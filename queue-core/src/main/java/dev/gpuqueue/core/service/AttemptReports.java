@@ -38,22 +38,28 @@ import java.util.concurrent.TimeoutException;
 final class AttemptReports implements AttemptListener {
     private static final System.Logger LOG = System.getLogger(AttemptReports.class.getName());
     static final String ACTOR = "runner";
-    /** How long a stop may take beyond the grace before the caller is told it is not confirmed yet. */
-    static final Duration CONFIRM_WAIT = Duration.ofSeconds(30);
 
     private final JobStore store;
     private final Runners runners;
     private final Clock clock;
     private final Duration stopGrace;
+    private final Duration confirmWait;
     /** Jobs whose attempt is being stopped on purpose: their exit is recorded by the stopper, not the runner. */
     private final Set<JobId> stopping = ConcurrentHashMap.newKeySet();
     private final OutcomeRecorder outcomes;
 
-    AttemptReports(JobStore store, Runners runners, Clock clock, Duration stopGrace, Runnable afterEnd) {
+    /**
+     * @param confirmWait how long a stop may take beyond {@code stopGrace} before the caller is told
+     *     it is not confirmed yet (a remote runner)
+     * @param afterEnd what follows a stored end, except a cancellation (a scheduling pass)
+     */
+    AttemptReports(JobStore store, Runners runners, Clock clock, Duration stopGrace, Duration confirmWait,
+            Runnable afterEnd) {
         this.store = store;
         this.runners = runners;
         this.clock = clock;
         this.stopGrace = stopGrace;
+        this.confirmWait = confirmWait;
         this.outcomes = new OutcomeRecorder(this::commit, (end, stored) -> {
             if (end.kind() != AttemptEnd.Kind.CANCELLED) {
                 afterEnd.run();
@@ -149,8 +155,8 @@ final class AttemptReports implements AttemptListener {
      * @return the job as stored
      * @throws StaleReportException when the attempt had already ended
      * @throws StopIncompleteException when the stop did not complete (processes stuck), or its runner
-     *     has not confirmed it within the grace and {@link #CONFIRM_WAIT}: then {@code end} is
-     *     recorded once it does
+     *     has not confirmed it within the grace and the confirm wait: then {@code end} is recorded
+     *     once it does
      * @throws StoreUnavailableException when the end could not be stored yet (it is kept and retried)
      */
     Job stopAndRecord(Job job, AttemptEnd end) {
@@ -197,7 +203,7 @@ final class AttemptReports implements AttemptListener {
     }
 
     private Job await(CompletableFuture<Job> recorded, Job job) {
-        Duration wait = stopGrace.plus(CONFIRM_WAIT);
+        Duration wait = stopGrace.plus(confirmWait);
         try {
             return recorded.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {

@@ -19,11 +19,12 @@ public record QueueCore(QueueService service, Scheduler scheduler, Reconciler re
 
     /** The parts a core is assembled from; see {@code GpuQueue.Builder} for each one's meaning and default. */
     public record Parts(JobStore store, GpuInventory gpus, List<JobRunner> runners, JobConfigs configs, JobLogs logs,
-            Clock clock, Duration interval, Duration stopGrace, int eventBuffer) {
+            Clock clock, Duration interval, Duration stopGrace, Duration stopConfirmWait, int eventBuffer) {
         public Parts {
             runners = List.copyOf(runners);
-            if (stopGrace.isNegative()) {
-                throw new IllegalArgumentException("the stop grace must be >= 0, got " + stopGrace);
+            if (stopGrace.isNegative() || stopConfirmWait.isNegative()) {
+                throw new IllegalArgumentException("the stop grace and confirm wait must be >= 0, got " + stopGrace
+                        + " and " + stopConfirmWait);
             }
         }
     }
@@ -33,7 +34,8 @@ public record QueueCore(QueueService service, Scheduler scheduler, Reconciler re
         QueuePlanner planner = new QueuePlanner(p.gpus(), runners.namedRunners());
         EventStream events = new EventStream(p.store(), p.eventBuffer());
         PassTrigger afterEnd = new PassTrigger();
-        AttemptReports reports = new AttemptReports(p.store(), runners, p.clock(), p.stopGrace(), afterEnd);
+        AttemptReports reports = new AttemptReports(p.store(), runners, p.clock(), p.stopGrace(), p.stopConfirmWait(),
+                afterEnd);
         Passes passes = new Passes(p.store(), planner, runners, reports, p.clock());
         afterEnd.passes = passes;
         TimeLimits timeLimits = new TimeLimits(p.store(), reports, p.clock());

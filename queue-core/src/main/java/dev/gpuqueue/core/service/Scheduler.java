@@ -15,6 +15,7 @@ import java.util.List;
 public final class Scheduler {
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
     public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_STOP_CONFIRM_WAIT = Duration.ofSeconds(30);
 
     private final Passes passes;
     private final AttemptReports reports;

@@ -4,7 +4,6 @@ import static dev.gpuqueue.core.testing.QueueHarness.ADMIN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpuqueue.core.error.QueueException;
-import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
@@ -36,7 +35,7 @@ import org.junit.jupiter.api.Timeout;
  * Real threads at once: submitters, cancellers, runners finishing attempts, passes, and a checker
  * that reads consistent snapshots throughout. Limits are fixed, so they must hold at every instant.
  */
-class ConcurrencyTest {
+class ConcurrencyTest extends StoreBackedTest {
     private static final List<Caller> USERS = List.of(
             new Caller(1, "alice", Level.RESEARCHER, "alpha"), new Caller(2, "bob", Level.RESEARCHER, "alpha"),
             new Caller(3, "carol", Level.RESEARCHER, "beta"), new Caller(4, "dave", Level.LEAD, null));
@@ -46,7 +45,7 @@ class ConcurrencyTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void concurrentSubmitsCancelsPassesAndCompletionsKeepEveryInvariant() throws Exception {
-        QueueHarness h = new QueueHarness(new InMemoryJobStore());
+        QueueHarness h = new QueueHarness(newStore());
         h.settings(Map.of("max_concurrent", 5, "user_max_concurrent", 2, "team_max_concurrent", 3,
                 "enable_fair_share", true, "local_job_max_concurrent", 4));
         QueueSettings settings = h.service().settings();

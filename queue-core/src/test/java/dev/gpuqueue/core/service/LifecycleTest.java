@@ -9,28 +9,41 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.gpuqueue.core.GpuQueue;
 import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.IllegalTransitionException;
 import dev.gpuqueue.core.error.JobIsRunningException;
 import dev.gpuqueue.core.error.StaleReportException;
-import dev.gpuqueue.core.memory.InMemoryJobStore;
+import dev.gpuqueue.core.error.StopIncompleteException;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.port.AttemptOutcome;
+import dev.gpuqueue.core.testing.Await;
 import dev.gpuqueue.core.testing.QueueHarness;
+import dev.gpuqueue.core.testing.RecordingCloudRunner;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Jobs from start to end, and which events trigger a scheduling pass (and which never do). */
-class LifecycleTest {
-    private final QueueHarness h = new QueueHarness(new InMemoryJobStore());
+class LifecycleTest extends StoreBackedTest {
+    private QueueHarness h;
+
+    @BeforeEach
+    void queue() {
+        h = new QueueHarness(newStore());
+    }
 
     @Test
     void completionReleasesTheGpusAndThenStartsTheNextJob() {
@@ -270,6 +283,44 @@ class LifecycleTest {
 
         assertThat(h.job(id).status()).isEqualTo(JobStatus.FAILED);
         assertThat(h.job(id).errorMessage()).isEqualTo("provider quota exceeded");
+    }
+
+    @Test
+    void aCancelWaitsForARunnerThatConfirmsTheStopLaterAndOnlyThenFreesTheSlot() throws Exception {
+        h.cloud.confirmStops(false);
+        JobId id = h.submit(ALICE, SubmitRequest.builder("train").provider("replicate")).jobId();
+        ExecutorService canceller = Executors.newSingleThreadExecutor();
+        try {
+            Future<Job> cancel = canceller.submit(() -> h.service().cancel(ALICE, id));
+            Await.until("the provider to be asked to stop the job", Duration.ofSeconds(10),
+                    () -> h.cloud.cancelled().contains(id));
+            assertThat(cancel).isNotDone();
+            assertThat(h.job(id).status()).as("running until the provider confirms").isEqualTo(JobStatus.RUNNING);
+
+            h.cloud.confirmStop(id);
+
+            assertThat(cancel.get(10, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.CANCELLED);
+            assertThat(h.eventTypes(id)).endsWith(QueueEvent.Type.CANCELLED);
+        } finally {
+            canceller.shutdownNow();
+        }
+    }
+
+    @Test
+    void aStopNotConfirmedInTimeIsSaidSoAndTheCancelIsRecordedWhenTheConfirmationComes() {
+        RecordingCloudRunner late = new RecordingCloudRunner("replicate");
+        late.confirmStops(false);
+        GpuQueue queue = GpuQueue.builder().store(newStore()).runner(late).clock(h.clock).configs(QueueHarness.CONFIGS)
+                .stopGrace(Duration.ZERO).stopConfirmWait(Duration.ofMillis(50)).build();
+        JobId id = queue.service().submit(ALICE, SubmitRequest.builder("train").provider("replicate").build()).jobId();
+
+        assertThatThrownBy(() -> queue.service().cancel(ALICE, id)).isInstanceOf(StopIncompleteException.class)
+                .hasMessageContaining("has not confirmed the stop");
+        assertThat(queue.service().job(ALICE, id).status()).isEqualTo(JobStatus.RUNNING);
+
+        late.confirmStop(id);
+
+        assertThat(queue.service().job(ALICE, id).status()).isEqualTo(JobStatus.CANCELLED);
     }
 
     @Test

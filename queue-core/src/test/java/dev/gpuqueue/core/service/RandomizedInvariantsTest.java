@@ -5,13 +5,13 @@ import static dev.gpuqueue.core.testing.QueueHarness.LEAD;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpuqueue.core.error.QueueException;
-import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.Level;
 import dev.gpuqueue.core.model.QueueEntry;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.policy.DispatchOrder;
 import dev.gpuqueue.core.port.JobQuery;
@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * settings changes, clock advances, launch failures), with the queue's invariants checked after
  * every step. Seeded, so a failure is reproducible from its seed.
  */
-class RandomizedInvariantsTest {
+class RandomizedInvariantsTest extends StoreBackedTest {
     private static final int STEPS = 3000;
     private static final List<String> CONFIGS = List.of("train", "train", "train2", "big", "pinned23", "short", "once", "costly");
     private static final List<Caller> USERS = List.of(
@@ -50,13 +50,13 @@ class RandomizedInvariantsTest {
     @ValueSource(longs = {1, 7, 42, 2024, 99_991})
     void theQueuesInvariantsHoldAfterEveryStep(long seed) {
         Random random = new Random(seed);
-        QueueHarness h = new QueueHarness(new InMemoryJobStore());
+        QueueHarness h = new QueueHarness(newStore());
         h.settings(Map.of("max_concurrent", 4, "user_max_concurrent", 2, "team_max_concurrent", 3,
                 "enable_fair_share", true, "local_job_max_concurrent", 3));
         Map<JobId, Job> terminal = new HashMap<>();
         int[] done = new int[2];
 
-        for (int step = 0; step < STEPS; step++) {
+        for (int step = 0; step < steps(); step++) {
             Counts before = counts(h);
             String op = "";
             try {
@@ -68,9 +68,57 @@ class RandomizedInvariantsTest {
             String where = "seed " + seed + ", step " + step + " (" + op + ")";
             checkInvariants(h, before, terminal, where);
         }
-        assertThat(done[0]).isEqualTo(STEPS);
-        assertThat(h.jobCount()).as("the run exercised the queue").isGreaterThan(300);
-        assertThat(terminal).as("jobs reached terminal states").hasSizeGreaterThan(100);
+        assertThat(done[0]).isEqualTo(steps());
+        assertThat(h.jobCount()).as("the run exercised the queue").isGreaterThan(steps() / 10);
+        assertThat(terminal).as("jobs reached terminal states").hasSizeGreaterThan(steps() / 30);
+    }
+
+    /** How many random operations a run makes. */
+    int steps() {
+        return STEPS;
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {3, 11, 1234})
+    void replayingEachJobsEventsGivesItsStoredStatus(long seed) {
+        Random random = new Random(seed);
+        QueueHarness h = new QueueHarness(newStore());
+        for (int step = 0; step < steps(); step++) {
+            try {
+                act(h, random);
+            } catch (QueueException refused) {
+                // a legal answer; what it changed, if anything, is in the events
+            }
+        }
+
+        List<Job> jobs = allJobs(h);
+        assertThat(jobs).as("the run made jobs of every kind of history").hasSizeGreaterThan(steps() / 10);
+        for (Job job : jobs) {
+            List<QueueEvent> events = h.events(job.id());
+            assertThat(events.get(0).type()).as(job.id() + " starts with its submit").isEqualTo(QueueEvent.Type.SUBMITTED);
+            JobStatus replayed = null;
+            for (QueueEvent event : events) {
+                assertThat(event.from()).as("seed " + seed + ", " + job.id() + ": " + event).isEqualTo(replayed);
+                replayed = event.to();
+            }
+            assertThat(replayed).as("seed " + seed + ", " + job.id() + " replayed").isEqualTo(job.status());
+        }
+        List<QueueEvent> history = h.read(r -> r.eventsAfter(0, Integer.MAX_VALUE));
+        assertThat(history).extracting(QueueEvent::id).as("one history, ids strictly increasing").isSorted()
+                .doesNotHaveDuplicates();
+        assertThat(history).filteredOn(e -> e.type() == QueueEvent.Type.SETTINGS_CHANGED).as("settings changes")
+                .isNotEmpty();
+    }
+
+    private static List<Job> allJobs(QueueHarness h) {
+        List<Job> jobs = new ArrayList<>();
+        List<Job> page;
+        do {
+            int offset = jobs.size();
+            page = h.read(r -> r.list(new JobQuery(Set.of(), null, JobQuery.Order.NEWEST_FIRST, JobQuery.MAX_LIMIT, offset)));
+            jobs.addAll(page);
+        } while (page.size() == JobQuery.MAX_LIMIT);
+        return jobs;
     }
 
     private static String act(QueueHarness h, Random random) {

@@ -9,27 +9,35 @@ import static dev.gpuqueue.core.testing.QueueHarness.VICTOR;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gpuqueue.core.GpuQueue;
 import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.JobNotFoundException;
 import dev.gpuqueue.core.error.LimitOutOfRangeException;
 import dev.gpuqueue.core.error.PermissionDeniedException;
+import dev.gpuqueue.core.error.StoreException;
 import dev.gpuqueue.core.error.ValidationException;
-import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.QueueEntry;
 import dev.gpuqueue.core.model.QueueStats;
 import dev.gpuqueue.core.model.UserQueueStatus;
+import dev.gpuqueue.core.port.JobLogs;
 import dev.gpuqueue.core.testing.QueueHarness;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class ReadsAndPermissionsTest {
-    private final QueueHarness h = new QueueHarness(new InMemoryJobStore());
+class ReadsAndPermissionsTest extends StoreBackedTest {
+    private QueueHarness h;
+
+    @BeforeEach
+    void queue() {
+        h = new QueueHarness(newStore());
+    }
 
     private static List<JobId> ids(List<QueueEntry> entries) {
         return entries.stream().map(e -> e.job().id()).toList();
@@ -253,6 +261,29 @@ class ReadsAndPermissionsTest {
         assertThatThrownBy(() -> h.service().cleanup(ADMIN, 0)).isInstanceOf(LimitOutOfRangeException.class)
                 .hasMessage("days must be between 1 and 365 (got 0)");
         assertThatThrownBy(() -> h.service().cleanup(ADMIN, 366)).isInstanceOf(LimitOutOfRangeException.class);
+    }
+
+    @Test
+    void aLogThatCannotBeDeletedDoesNotTurnACommittedCleanupIntoAFailure() {
+        JobLogs stuckLogs = new JobLogs() {
+            @Override
+            public LogChunk read(JobId id, long offset, int maxBytes) {
+                return new LogChunk(new byte[0], 0, 0);
+            }
+
+            @Override
+            public void delete(JobId id) {
+                throw new StoreException("cannot delete the files of job " + id + ": read-only file system", null);
+            }
+        };
+        GpuQueue queue = GpuQueue.builder().store(newStore()).runner(h.runner).clock(h.clock).configs(QueueHarness.CONFIGS)
+                .gpuCount(1).logs(stuckLogs).build();
+        JobId old = queue.service().submit(ALICE, SubmitRequest.builder("train").build()).jobId();
+        h.runner.finish(old, 0);
+        h.clock.advance(Duration.ofDays(31));
+
+        assertThat(queue.service().cleanup(ADMIN, 30).deleted()).containsExactly(old);
+        assertThatThrownBy(() -> queue.service().job(ADMIN, old)).isInstanceOf(JobNotFoundException.class);
     }
 
     @Test

@@ -8,7 +8,6 @@ import static dev.gpuqueue.core.testing.QueueHarness.LEAD;
 import static dev.gpuqueue.core.testing.QueueHarness.VICTOR;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.JobId;
@@ -18,11 +17,11 @@ import dev.gpuqueue.core.testing.RecordingRunner;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class ReconcilerTest {
+class ReconcilerTest extends StoreBackedTest {
 
     @Test
     void recoveryFinishesAdoptsRequeuesAndFailsEachRunningJobAsItsEvidenceSays() {
-        QueueHarness before = new QueueHarness(new InMemoryJobStore());
+        QueueHarness before = new QueueHarness(newStore());
         before.gpus.resize(5);
         before.settings(Map.of("local_job_max_concurrent", 5, "max_concurrent", 6));
         JobId exitedOk = before.submit(ALICE, "train").jobId();
@@ -81,7 +80,7 @@ class ReconcilerTest {
 
     @Test
     void recoveryWithNothingRunningJustRunsAPass() {
-        QueueHarness h = new QueueHarness(new InMemoryJobStore());
+        QueueHarness h = new QueueHarness(newStore());
         JobId first = h.submit(ALICE, "train").jobId();
         h.runner.finish(first, 0);
 

@@ -10,19 +10,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.gpuqueue.core.error.ConfigNotFoundException;
 import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.ValidationException;
-import dev.gpuqueue.core.memory.InMemoryJobStore;
 import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.JobType;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.service.SubmitResult.Outcome;
 import dev.gpuqueue.core.testing.QueueHarness;
 import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class SubmitTest {
-    private final QueueHarness h = new QueueHarness(new InMemoryJobStore());
+class SubmitTest extends StoreBackedTest {
+    private QueueHarness h;
+
+    @BeforeEach
+    void queue() {
+        h = new QueueHarness(newStore());
+    }
 
     @Test
     void aJobThatFitsStartsAtOnceOnTheLowestFreeGpu() {

@@ -7,20 +7,26 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpuqueue.core.error.IllegalTransitionException;
 import dev.gpuqueue.core.error.StoreUnavailableException;
-import dev.gpuqueue.core.memory.InMemoryJobStore;
-import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.testing.Await;
 import dev.gpuqueue.core.testing.FlakyJobStore;
 import dev.gpuqueue.core.testing.QueueHarness;
 import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** An attempt's end, once known, reaches the store even when the store cannot be written at that moment. */
-class UnwritableStoreTest {
-    private final FlakyJobStore store = new FlakyJobStore(new InMemoryJobStore());
-    private final QueueHarness h = new QueueHarness(store);
+class UnwritableStoreTest extends StoreBackedTest {
+    private FlakyJobStore store;
+    private QueueHarness h;
+
+    @BeforeEach
+    void queue() {
+        store = new FlakyJobStore(newStore());
+        h = new QueueHarness(store);
+    }
 
     @Test
     void anEndThatCannotBeStoredIsKeptAndRetriedUntilStoredThenTheNextJobStarts() {

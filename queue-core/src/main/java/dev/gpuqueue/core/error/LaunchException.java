@@ -1,6 +1,6 @@
 package dev.gpuqueue.core.error;
 
-/** A launcher or dispatcher could not start an attempt. The job is requeued or failed. */
+/** A runner could not start an attempt. The job is requeued or failed. */
 public final class LaunchException extends QueueException {
     private static final long serialVersionUID = 1L;
 

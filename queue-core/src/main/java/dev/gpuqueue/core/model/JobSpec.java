@@ -14,7 +14,7 @@ import java.util.Objects;
  *
  * <p>{@code deviceIds} are the preferred GPU indices, kept as written (duplicates included, so the
  * policy can report them as "can never fit"). {@code command} may be empty only for jobs whose
- * launcher does not run a command (cloud jobs, embedders' own launchers).
+ * runner does not run a command (cloud jobs, embedders' own runners).
  */
 public record JobSpec(
         List<String> command,

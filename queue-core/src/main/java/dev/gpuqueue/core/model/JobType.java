@@ -2,7 +2,7 @@ package dev.gpuqueue.core.model;
 
 /**
  * What runs the job: the server's own GPUs or a worker ({@code local}), or a cloud provider's
- * dispatcher ({@code cloud}, created only through the embedding API). Immutable.
+ * runner ({@code cloud}, created only through the embedding API). Immutable.
  */
 public enum JobType {
     LOCAL,

@@ -3,9 +3,9 @@ package dev.gpuqueue.core.port;
 import dev.gpuqueue.core.model.JobId;
 
 /**
- * Hears that an attempt ended. A launcher or dispatcher calls it once per attempt, from any
- * thread; the attempt number is the lease: a report for an attempt that no longer holds the job is
- * refused.
+ * Hears that an attempt ended: the one way runners report. A runner calls it once per attempt, from
+ * any thread; the attempt number is the lease: a report for an attempt that no longer holds the job
+ * is refused.
  */
 public interface AttemptListener {
     /** The reason of an attempt whose process ended and left no exit status. */

@@ -10,7 +10,7 @@ import java.util.Objects;
 /**
  * A submit as the caller asked for it. {@code spec}, when given, is used instead of resolving
  * {@code configName} (embedders); {@code provider}, when given, makes a cloud job for that
- * provider's dispatcher. Immutable.
+ * provider's runner. Immutable.
  */
 public record SubmitRequest(
         String configName,

@@ -187,7 +187,7 @@ class SubmitTest extends StoreBackedTest {
     }
 
     @Test
-    void cloudJobsGoToTheirProvidersDispatcher() {
+    void cloudJobsGoToTheirProvidersRunner() {
         SubmitResult result = h.submit(ALICE, SubmitRequest.builder("train").provider("replicate"));
 
         assertThat(result.status()).isEqualTo(Outcome.RUNNING);

@@ -32,8 +32,10 @@ final class Json {
         return write(spec.toMap());
     }
 
+    /** A stored spec; fields this version does not know (written by a newer one) are left out. */
     static JobSpec spec(String json) {
         Map<String, Object> fields = new LinkedHashMap<>(readType(json, FIELDS));
+        fields.keySet().retainAll(JobSpec.fieldNames());
         // A limit beyond today's range could be stored before the range existed: read it as the longest allowed.
         if (fields.get("max_runtime_seconds") instanceof Number limit && limit.longValue() > JobSpec.MAX_RUNTIME_SECONDS) {
             fields.put("max_runtime_seconds", JobSpec.MAX_RUNTIME_SECONDS);

@@ -30,7 +30,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
@@ -70,7 +70,7 @@ public final class ProcessJobRunner implements JobRunner {
     /** Stops in progress, by attempt: the attempt's end waits for its stop, which gives every process the full grace. */
     private final Map<String, CompletableFuture<Void>> stops = new ConcurrentHashMap<>();
     /** Where attempts' ends are handled: stopping leftovers may take a while, never on a shared pool. */
-    private final Executor watchers = Executors.newCachedThreadPool(runnable -> {
+    private final ExecutorService watchers = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "gpuqueue-job-watcher");
         thread.setDaemon(true);
         return thread;
@@ -120,6 +120,14 @@ public final class ProcessJobRunner implements JobRunner {
     @Override
     public String name() {
         return Placement.LOCAL;
+    }
+
+    /**
+     * Stops watching: no attempt's end is reported after this (the server is stopping; its jobs keep
+     * running and are recovered by the next start). Running jobs are not touched.
+     */
+    public void close() {
+        watchers.shutdownNow();
     }
 
     /** Where the job wrapper script is installed. */

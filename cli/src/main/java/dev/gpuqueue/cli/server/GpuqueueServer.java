@@ -107,7 +107,7 @@ public final class GpuqueueServer {
                 SqliteDatabase::close);
         Injector injector = injector(config, gpus, db);
         ProcessJobRunner runner = lifecycle.start("job runner", () -> injector.getInstance(ProcessJobRunner.class).prepare(),
-                started -> {});
+                ProcessJobRunner::close);
         Clock clock = injector.getInstance(Clock.class);
         GpuQueue queue = GpuQueue.builder()
                 .store(injector.getInstance(JobStore.class))

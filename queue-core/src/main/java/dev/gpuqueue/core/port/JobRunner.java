@@ -38,8 +38,10 @@ public interface JobRunner {
     CompletableFuture<Void> stop(Job job, Duration grace);
 
     /**
-     * Where the attempt stands now, as far as this runner can tell (for recovery, and for the tick's
-     * check of running jobs whose launch returned a process).
+     * Where the attempt stands now (for recovery, and for the tick's check of running jobs whose start
+     * returned a process). {@code GONE} means the runner knows nothing of it runs anywhere and it left
+     * no exit code: the job is then requeued, so a runner that cannot tell (a provider it cannot reach)
+     * must answer {@code RUNNING} and report later, never {@code GONE}.
      */
     AttemptState probe(Job job);
 }

@@ -18,8 +18,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,8 +44,8 @@ final class AttemptReports implements AttemptListener {
     private final Clock clock;
     private final Duration stopGrace;
     private final Duration confirmWait;
-    /** Jobs whose attempt is being stopped on purpose: their exit is recorded by the stopper, not the runner. */
-    private final Set<JobId> stopping = ConcurrentHashMap.newKeySet();
+    /** Stops in progress, one per job: the stopper's end is recorded, not the attempt's own report. */
+    private final Map<JobId, Stop> stopping = new ConcurrentHashMap<>();
     private final OutcomeRecorder outcomes;
 
     /**
@@ -86,10 +86,17 @@ final class AttemptReports implements AttemptListener {
         report(AttemptEnd.lost(jobId, attempt, reason, clock.instant()));
     }
 
+    /**
+     * Records a runner's report, except for an attempt being stopped on purpose: there the report only
+     * says the attempt is over (as good as the runner confirming the stop), and the stopper's end is
+     * recorded.
+     */
     private void report(AttemptEnd end) {
-        if (stopping.contains(end.jobId())) {
+        Stop stop = stopping.get(end.jobId());
+        if (stop != null && stop.job().attempt() == end.attempt()) {
             LOG.log(Level.DEBUG, "Job {0} attempt {1} ended ({2}) while being stopped", end.jobId(), end.attempt(),
                     end.describe());
+            stop.attemptOver().complete(null);
             return;
         }
         outcomes.record(end);
@@ -119,7 +126,7 @@ final class AttemptReports implements AttemptListener {
      */
     int checkRunningJobs() {
         List<Job> watched = store.read(r -> r.withStatus(RUNNING)).stream()
-                .filter(job -> job.process() != null && !stopping.contains(job.id()) && !outcomes.isKept(job.id()))
+                .filter(job -> job.process() != null && !stopping.containsKey(job.id()) && !outcomes.isKept(job.id()))
                 .toList();
         int recorded = 0;
         for (Job job : watched) {
@@ -146,41 +153,82 @@ final class AttemptReports implements AttemptListener {
 
     // ---- stopping --------------------------------------------------------------------------------
 
+    /** A stop in progress: the attempt as the stopper read it, the end it records, and when it is done. */
+    private record Stop(Job job, AttemptEnd end, CompletableFuture<Void> attemptOver, CompletableFuture<Job> recorded) {}
+
     /**
-     * Stops {@code job}'s running attempt, waits until its runner confirms, then records {@code end}
-     * (cancelled, or failed for a time limit) like any attempt end: kept and retried if the store
-     * cannot be written. While stopping, the attempt's own exit report is ignored, so {@code end}
-     * decides; an end learned before (and kept) is stored first and wins.
+     * Stops {@code job}'s running attempt and, once its runner confirms (or the attempt reports its
+     * own end), records {@code end} (cancelled, or failed for a time limit) like any attempt end:
+     * kept and retried if the store cannot be written. Returns at once; the future completes with the
+     * job as stored. One stop per job at a time: a second caller joins the stop in progress, whose
+     * end decides. An end learned before (and kept) is stored first and wins (the future then fails
+     * with {@link StaleReportException}). If the attempt's start was recorded after {@code job} was
+     * read (a cancel racing its launch), what started is stopped again after the end is recorded.
+     */
+    CompletableFuture<Job> stop(Job job, AttemptEnd end) {
+        if (outcomes.isKept(job.id())) {
+            outcomes.storeNow(job.id());
+        }
+        Stop fresh = new Stop(job, end, new CompletableFuture<>(), new CompletableFuture<>());
+        Stop running = stopping.putIfAbsent(job.id(), fresh);
+        if (running != null) {
+            return running.recorded();
+        }
+        CompletableFuture<Void> confirmed;
+        try {
+            confirmed = stopAttempt(job);
+        } catch (RuntimeException e) {
+            stopping.remove(job.id(), fresh);
+            throw e;
+        }
+        confirmed.applyToEither(fresh.attemptOver(), stopped -> stopped)
+                .thenApply(stopped -> outcomes.record(end).orElseThrow(() -> new StoreUnavailableException(
+                        "job " + job.id() + " was stopped, but the database cannot be written now; its end ("
+                                + end.describe() + ") is kept and stored as soon as it can be", null)))
+                .whenComplete((stored, failure) -> finish(fresh, stored, failure));
+        return fresh.recorded();
+    }
+
+    private void finish(Stop stop, Job stored, Throwable failure) {
+        stopping.remove(stop.job().id(), stop);
+        if (failure != null) {
+            RuntimeException cause = unwrap(failure);
+            LOG.log(cause instanceof StaleReportException ? Level.DEBUG : Level.WARNING, "Job {0} attempt {1}: {2} not"
+                    + " recorded: {3}", stop.job().id(), stop.job().attempt(), stop.end().describe(), cause.getMessage());
+            stop.recorded().completeExceptionally(cause);
+            return;
+        }
+        if (stored.version() > stop.job().version() + 1) {
+            LOG.log(Level.INFO, "Job {0} attempt {1} was started while it was being stopped; stopping it again",
+                    stop.job().id(), stop.job().attempt());
+            stopQuietly(stop.job().toBuilder().process(stored.process()).build());
+        }
+        stop.recorded().complete(stored);
+    }
+
+    /**
+     * {@link #stop(Job, AttemptEnd)}, waiting for the end to be recorded: up to the stop grace plus the
+     * confirm wait.
      *
      * @return the job as stored
      * @throws StaleReportException when the attempt had already ended
      * @throws StopIncompleteException when the stop did not complete (processes stuck), or its runner
-     *     has not confirmed it within the grace and the confirm wait: then {@code end} is recorded
-     *     once it does
+     *     has not confirmed it in time: then {@code end} is recorded once it does
      * @throws StoreUnavailableException when the end could not be stored yet (it is kept and retried)
      */
     Job stopAndRecord(Job job, AttemptEnd end) {
-        if (outcomes.isKept(job.id())) {
-            outcomes.storeNow(job.id());
-        }
-        stopping.add(job.id());
-        CompletableFuture<Job> recorded;
-        try {
-            recorded = stop(job).thenApply(stopped -> outcomes.record(end).orElseThrow(() -> new StoreUnavailableException(
-                    "job " + job.id() + " was stopped, but the database cannot be written now; its end ("
-                            + end.describe() + ") is kept and stored as soon as it can be", null)));
-        } catch (RuntimeException e) {
-            stopping.remove(job.id());
-            throw e;
-        }
-        recorded.whenComplete((stored, failure) -> stopping.remove(job.id()));
-        return await(recorded, job);
+        return await(stop(job, end), job);
+    }
+
+    /** Whether the job's attempt is being stopped on purpose now. */
+    boolean isStopping(JobId id) {
+        return stopping.containsKey(id);
     }
 
     /** Stops an attempt that must not run (it ended or was cancelled before its start was recorded). */
     void stopQuietly(Job job) {
         try {
-            stop(job).whenComplete((ok, failure) -> {
+            stopAttempt(job).whenComplete((ok, failure) -> {
                 if (failure != null) {
                     LOG.log(Level.WARNING, "Job {0} attempt {1}: stopping it failed: {2}", job.id(), job.attempt(),
                             unwrap(failure).getMessage());
@@ -192,7 +240,7 @@ final class AttemptReports implements AttemptListener {
     }
 
     /** The job's runner stops its attempt; an attempt on a runner that is not registered counts as stopped. */
-    private CompletableFuture<Void> stop(Job job) {
+    private CompletableFuture<Void> stopAttempt(Job job) {
         Optional<JobRunner> runner = runners.find(job.placement().runner());
         if (runner.isEmpty()) {
             LOG.log(Level.WARNING, "Job {0} runs on runner {1}, which is not registered; nothing to stop it with",
@@ -217,7 +265,7 @@ final class AttemptReports implements AttemptListener {
         }
     }
 
-    private static RuntimeException unwrap(Throwable failure) {
+    static RuntimeException unwrap(Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         return cause instanceof RuntimeException runtime ? runtime
                 : new StopIncompleteException("stopping failed: " + cause.getMessage());

@@ -124,15 +124,11 @@ final class Passes {
         Instant now = clock.instant();
         Optional<Job> recorded = store.inTransaction(tx -> tx.find(job.id())
                 .filter(current -> holds(current, job))
-                .map(current -> {
-                    Transitions transitions = Transitions.in(tx, ACTOR, now);
-                    if (process == null) {
-                        transitions.note(current, QueueEvent.Type.LAUNCHED, "launched");
-                        return current;
-                    }
-                    return transitions.move(current, current.launched(process), QueueEvent.Type.LAUNCHED,
-                            "launched as pid " + process.pid());
-                }));
+                // A write even without a process: the version shows a stopper that read the job before that its
+                // start came after (AttemptReports stops it again).
+                .map(current -> Transitions.in(tx, ACTOR, now).move(current,
+                        process == null ? current : current.launched(process), QueueEvent.Type.LAUNCHED,
+                        process == null ? "launched" : "launched as pid " + process.pid())));
         if (recorded.isPresent()) {
             return recorded.get();
         }

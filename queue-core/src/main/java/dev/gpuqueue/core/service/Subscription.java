@@ -77,6 +77,7 @@ public final class Subscription implements AutoCloseable {
                 return accepted;
             }
         }
+        List<QueueEvent> batch;
         lock.lock();
         try {
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -90,12 +91,31 @@ public final class Subscription implements AutoCloseable {
             if (lagged) {
                 throw new SubscriptionLaggedException(position, capacity);
             }
-            List<QueueEvent> batch = new ArrayList<>(live);
+            batch = new ArrayList<>(live);
             live.clear();
-            return accept(batch);
         } finally {
             lock.unlock();
         }
+        List<QueueEvent> accepted = fillGap(batch);
+        accepted.addAll(accept(batch));
+        return accepted;
+    }
+
+    /**
+     * The stored events between this subscription's position and a live batch that does not follow it
+     * directly: events another process committed (say {@code gpuqueue users} on the database), which
+     * this process's listeners never heard.
+     */
+    private List<QueueEvent> fillGap(List<QueueEvent> batch) {
+        List<QueueEvent> accepted = new ArrayList<>();
+        while (!batch.isEmpty() && batch.get(0).id() > position + 1) {
+            List<QueueEvent> page = stream.history(position).stream().filter(e -> e.id() < batch.get(0).id()).toList();
+            if (page.isEmpty()) {
+                break;
+            }
+            accepted.addAll(accept(page));
+        }
+        return accepted;
     }
 
     /** Drops what was already delivered (history and live overlap) and what the filter refuses; moves the position. */

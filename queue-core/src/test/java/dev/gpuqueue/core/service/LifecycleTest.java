@@ -18,21 +18,33 @@ import dev.gpuqueue.core.error.StopIncompleteException;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.model.Placement;
+import dev.gpuqueue.core.model.ProcessRef;
 import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.QueueSettings;
+import dev.gpuqueue.core.port.AttemptListener;
 import dev.gpuqueue.core.port.AttemptOutcome;
+import dev.gpuqueue.core.port.AttemptState;
+import dev.gpuqueue.core.port.JobRunner;
 import dev.gpuqueue.core.testing.Await;
 import dev.gpuqueue.core.testing.QueueHarness;
 import dev.gpuqueue.core.testing.RecordingCloudRunner;
+import dev.gpuqueue.core.testing.TestJobs;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -321,6 +333,120 @@ class LifecycleTest extends StoreBackedTest {
         late.confirmStop(id);
 
         assertThat(queue.service().job(ALICE, id).status()).isEqualTo(JobStatus.CANCELLED);
+    }
+
+    @Test
+    void anEndTheAttemptReportsWhileItsStopIsUnconfirmedCompletesTheCancel() throws Exception {
+        h.cloud.confirmStops(false);
+        JobId id = h.submit(ALICE, SubmitRequest.builder("train").provider("replicate")).jobId();
+        ExecutorService canceller = Executors.newSingleThreadExecutor();
+        try {
+            Future<Job> cancel = canceller.submit(() -> h.service().cancel(ALICE, id));
+            Await.until("the provider to be asked to stop the job", Duration.ofSeconds(10),
+                    () -> h.cloud.cancelled().contains(id));
+
+            h.cloud.report(id, AttemptOutcome.failed("terminated by the provider"));
+
+            assertThat(cancel.get(10, TimeUnit.SECONDS).status()).as("the stopper's end decides")
+                    .isEqualTo(JobStatus.CANCELLED);
+        } finally {
+            canceller.shutdownNow();
+        }
+    }
+
+    @Test
+    void aTimeLimitDoesNotWaitForARunnerThatConfirmsLaterNorStopTwice() {
+        h.cloud.confirmStops(false);
+        JobId id = h.submit(ALICE, SubmitRequest.builder("short").provider("replicate")).jobId();
+        h.clock.advance(Duration.ofSeconds(60));
+
+        assertThat(h.scheduler().enforceTimeLimits()).as("nothing failed yet: the provider has not confirmed").isEmpty();
+        h.clock.advance(Duration.ofMinutes(5));
+        h.scheduler().enforceTimeLimits();
+        assertThat(h.cloud.cancelled()).as("one stop in progress, not a second").containsExactly(id);
+        assertThat(h.job(id).status()).isEqualTo(JobStatus.RUNNING);
+
+        h.cloud.confirmStop(id);
+
+        assertThat(h.job(id).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(h.job(id).errorMessage()).isEqualTo("exceeded max runtime of 60 s");
+    }
+
+    @Test
+    void aCancelThatRacesTheStartOfItsJobStopsWhatStartedAfterIt() throws Exception {
+        GatedRunner runner = new GatedRunner();
+        GpuQueue queue = GpuQueue.builder().store(newStore()).gpuCount(1).runner(runner).clock(h.clock)
+                .configs(QueueHarness.CONFIGS).build();
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Future<SubmitResult> submit = threads.submit(() -> queue.service().submit(ALICE,
+                    SubmitRequest.builder("train").build()));
+            Await.until("the start to begin", Duration.ofSeconds(10), () -> runner.starting != null);
+            JobId id = runner.starting.id();
+            Future<Job> cancel = threads.submit(() -> queue.service().cancel(ALICE, id));
+            Await.until("the stop to find nothing yet", Duration.ofSeconds(10), () -> runner.stops.get() == 1);
+
+            runner.startGate.countDown();
+            Await.until("the start to be recorded", Duration.ofSeconds(10),
+                    () -> queue.service().job(ALICE, id).process() != null);
+            runner.stopGate.countDown();
+
+            assertThat(cancel.get(10, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.CANCELLED);
+            assertThat(submit.get(10, TimeUnit.SECONDS).jobId()).isEqualTo(id);
+            Await.until("what started to be stopped again", Duration.ofSeconds(10), () -> runner.live.isEmpty());
+            assertThat(runner.stops.get()).isEqualTo(2);
+        } finally {
+            runner.startGate.countDown();
+            runner.stopGate.countDown();
+            threads.shutdownNow();
+        }
+    }
+
+    /** A local runner whose start and first stop wait at a gate, to order a cancel against a launch. */
+    private static final class GatedRunner implements JobRunner {
+        final CountDownLatch startGate = new CountDownLatch(1);
+        final CountDownLatch stopGate = new CountDownLatch(1);
+        final Set<JobId> live = ConcurrentHashMap.newKeySet();
+        final AtomicInteger stops = new AtomicInteger();
+        volatile Job starting;
+
+        @Override
+        public String name() {
+            return Placement.LOCAL;
+        }
+
+        @Override
+        public Optional<ProcessRef> start(Job job, AttemptListener listener) {
+            starting = job;
+            await(startGate);
+            live.add(job.id());
+            return Optional.of(new ProcessRef(4242, TestJobs.T0));
+        }
+
+        @Override
+        public void resume(Job job, AttemptListener listener) {}
+
+        @Override
+        public CompletableFuture<Void> stop(Job job, Duration grace) {
+            live.remove(job.id());
+            if (stops.incrementAndGet() == 1) {
+                await(stopGate);
+            }
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public AttemptState probe(Job job) {
+            return live.contains(job.id()) ? AttemptState.RUNNING : AttemptState.GONE;
+        }
+
+        private static void await(CountDownLatch gate) {
+            try {
+                gate.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Test

@@ -55,7 +55,7 @@ public final class UserAdmin {
         Objects.requireNonNull(level, "level");
         if (level != Level.ADMIN && singleUserMode()) {
             LOG.log(System.Logger.Level.WARNING, "The first user, {0}, is not an admin: until an admin is added, users"
-                    + " can be managed only on the server's machine, with its database", name);
+                    + " can be managed only on the server''s machine, with its database", name);
         }
         String token = ApiTokens.generate();
         User user = users.add(name, level, teamId, ApiTokens.hash(token));

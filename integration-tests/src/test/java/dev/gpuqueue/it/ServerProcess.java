@@ -92,7 +92,10 @@ final class ServerProcess implements AutoCloseable {
             }
         }
         List<String> command = new ArrayList<>(List.of(java(), "-jar", JAR.toString(), "server", "--home",
-                home.toString(), "--port", String.valueOf(port), "--simulate-gpus", "4"));
+                home.toString(), "--port", String.valueOf(port)));
+        if (!extraArgs.contains("--simulate-gpus")) {
+            command.addAll(List.of("--simulate-gpus", "4"));
+        }
         command.addAll(extraArgs);
         Files.createDirectories(home);
         Files.writeString(log, "=== start\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);

@@ -23,9 +23,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
@@ -38,8 +41,10 @@ import org.sqlite.SQLiteDataSource;
  * applies pending migrations, each in its own transaction, recorded in {@code schema_version}.
  *
  * <p>Writes go through one long-lived connection whose transactions begin IMMEDIATE, one at a time
- * in this process; reads use a small pool of read-only connections, each read in its own
- * transaction (a consistent snapshot). Thread-safe.
+ * in this process, with group commit: units of work that arrive while another is being written wait,
+ * and the next writer runs them all in one transaction (each in its own savepoint, so one that fails
+ * rolls back alone), commits once, and only then answers each of them. Reads use a small pool of
+ * read-only connections, each read in its own transaction (a consistent snapshot). Thread-safe.
  */
 public final class SqliteDatabase implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SqliteDatabase.class.getName());
@@ -51,7 +56,11 @@ public final class SqliteDatabase implements AutoCloseable {
             new Migration(1, "jobs, events and settings", "migrations/V001__jobs_events_settings.sql"),
             new Migration(2, "users", "migrations/V002__users.sql"),
             new Migration(3, "one event history with store-wide ids", "migrations/V003__events.sql"),
-            new Migration(4, "the runner of a running job", "migrations/V004__placement_runner.sql"));
+            new Migration(4, "the runner of a running job", "migrations/V004__placement_runner.sql"),
+            new Migration(5, "no indexes for reads served from memory", "migrations/V005__indexes_for_the_file_only.sql"));
+
+    /** The most units of work one transaction takes in (group commit). */
+    static final int MAX_BATCH = 64;
 
     /** The newest schema version this code knows. */
     public static final int LATEST_VERSION = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
@@ -63,6 +72,10 @@ public final class SqliteDatabase implements AutoCloseable {
     private final AtomicReference<StoreHealth> lastWrite = new AtomicReference<>(StoreHealth.OK);
     /** Fair, so a busy background pass cannot starve request threads of the writer. */
     private final ReentrantLock writeLock = new ReentrantLock(true);
+    /** Units of work waiting for the writer; whoever holds {@link #writeLock} runs them all in one transaction. */
+    private final ConcurrentLinkedQueue<Unit<?>> waiting = new ConcurrentLinkedQueue<>();
+    /** Write transactions committed, for tests of the group commit. */
+    private final AtomicLong commits = new AtomicLong();
     private final List<Handle> allReaders = new ArrayList<>();
     private final BlockingQueue<Handle> readers;
     private volatile boolean closed;
@@ -139,32 +152,175 @@ public final class SqliteDatabase implements AutoCloseable {
      * become the core's store exceptions.
      */
     <T> T write(Function<Handle, T> work) {
-        return write(work, () -> {});
+        return writeUnit(work::apply);
     }
 
     /**
-     * As {@link #write(Function)}, running {@code afterCommit} once the transaction committed and
-     * before the next write may begin, so what it does follows commit order.
+     * A unit of work for {@link #writeUnit}, told how it ended: rolled back (its own failure,
+     * or the transaction's) or committed. Both are called on the thread that ran it, before the
+     * writer takes the next transaction, so a store can keep state in memory in step with the file.
      */
-    <T> T write(Function<Handle, T> work, Runnable afterCommit) {
+    @FunctionalInterface
+    interface WriteUnit<T> {
+        T run(Handle handle);
+
+        /** What it did was rolled back (called once, instead of {@link #committed}). */
+        default void rolledBack() {}
+
+        /** Its transaction committed. */
+        default void committed() {}
+    }
+
+    /**
+     * Runs {@code work} in a write transaction and tells it how that ended ({@link WriteUnit#committed}
+     * before the next write may begin, so what it does follows commit order). The unit may share its
+     * transaction (and its one commit) with units of other threads that were waiting at the same time;
+     * it runs in its own savepoint, so its failure rolls back its own changes only, and it is answered
+     * after the commit.
+     */
+    <T> T writeUnit(WriteUnit<T> work) {
         ensureOpen();
         Optional<String> fileProblem = dbFile.problem();
         if (fileProblem.isPresent()) {
             throw failed(new StoreUnavailableException(fileProblem.get(), null));
         }
+        Unit<T> unit = new Unit<>(work);
+        waiting.add(unit);
         writeLock.lock();
         try {
-            T result = writer.inTransaction(work::apply);
-            lastWrite.set(StoreHealth.OK);
-            afterCommit.run();
-            return result;
-        } catch (JdbiException e) {
-            resetWriter();
-            QueueException translated = translate(e);
-            throw translated instanceof ConflictException ? translated : failed(translated);
+            if (!unit.done) {
+                writeBatch();
+            }
         } finally {
             writeLock.unlock();
         }
+        return unit.outcome();
+    }
+
+    /** One unit of work in a group commit, and its outcome once answered. Guarded by {@link #writeLock}. */
+    private static final class Unit<T> {
+        final WriteUnit<T> work;
+        T result;
+        Throwable failure;
+        boolean ran;
+        boolean done;
+
+        Unit(WriteUnit<T> work) {
+            this.work = work;
+        }
+
+        void run(Handle handle) {
+            ran = true;
+            result = work.run(handle);
+        }
+
+        /** Tells the unit it was rolled back, unless it was never run. */
+        void rolledBack() {
+            if (ran) {
+                ran = false;
+                work.rolledBack();
+            }
+        }
+
+        T outcome() {
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (failure instanceof Error e) {
+                throw e;
+            }
+            return result;
+        }
+    }
+
+    /**
+     * Runs every waiting unit (at most {@link #MAX_BATCH}) in one transaction and commits once. A unit
+     * that throws is rolled back to its savepoint and answered with its exception (a database error
+     * translated); a failure of the transaction itself (BEGIN or COMMIT) answers every unit with it.
+     */
+    private void writeBatch() {
+        List<Unit<?>> batch = new ArrayList<>();
+        for (Unit<?> next; batch.size() < MAX_BATCH && (next = waiting.poll()) != null; ) {
+            batch.add(next);
+        }
+        boolean alone = batch.size() == 1;
+        try {
+            writer.begin();
+            for (int i = 0; i < batch.size(); i++) {
+                runInSavepoint(batch.get(i), "unit" + i, alone);
+            }
+            if (batch.stream().allMatch(u -> u.failure != null)) {
+                writer.rollback();
+            } else {
+                writer.commit();
+                commits.incrementAndGet();
+            }
+        } catch (JdbiException e) {
+            resetWriter();
+            QueueException translated = translate(e);
+            QueueException answer = translated instanceof ConflictException ? translated : failed(translated);
+            for (int i = batch.size() - 1; i >= 0; i--) {
+                Unit<?> unit = batch.get(i);
+                if (unit.failure == null) {
+                    unit.failure = answer;
+                    unit.rolledBack();
+                }
+            }
+        } finally {
+            for (Unit<?> unit : batch) {
+                unit.done = true;
+            }
+        }
+        if (batch.stream().anyMatch(u -> u.failure == null)) {
+            lastWrite.set(StoreHealth.OK);
+        }
+        for (Unit<?> unit : batch) {
+            if (unit.failure == null) {
+                try {
+                    unit.work.committed();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.ERROR, "After a commit: a follow-up failed", e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs one unit; on failure rolls back what it did to its savepoint (alone in its transaction, the
+     * whole transaction is rolled back after it) and keeps its exception. A database error while
+     * rolling back fails the whole batch (thrown).
+     */
+    private void runInSavepoint(Unit<?> unit, String savepoint, boolean alone) {
+        if (!alone) {
+            writer.savepoint(savepoint);
+        }
+        try {
+            unit.run(writer);
+            if (!alone) {
+                writer.release(savepoint);
+            }
+        } catch (RuntimeException | Error e) {
+            if (!alone) {
+                writer.rollbackToSavepoint(savepoint);
+            }
+            unit.failure = e instanceof JdbiException db ? answerFor(db) : e;
+            unit.rolledBack();
+        }
+    }
+
+    /** How many units of work wait for the writer now (tests). */
+    int waitingUnits() {
+        return waiting.size();
+    }
+
+    /** How many write transactions committed so far (tests). */
+    long commits() {
+        return commits.get();
+    }
+
+    private QueueException answerFor(JdbiException e) {
+        QueueException translated = translate(e);
+        return translated instanceof ConflictException ? translated : failed(translated);
     }
 
     /**
@@ -196,6 +352,53 @@ public final class SqliteDatabase implements AutoCloseable {
         return failure;
     }
 
+    /**
+     * Runs read-only {@code work} that may not need the file at all: a reader connection is taken,
+     * and its transaction begun, only when {@code work} first asks for the handle.
+     */
+    <T> T readLazily(Function<Supplier<Handle>, T> work) {
+        Handle[] taken = {null};
+        Supplier<Handle> handle = () -> {
+            if (taken[0] == null) {
+                ensureOpen();
+                taken[0] = takeReader();
+                try {
+                    taken[0].begin();
+                } catch (JdbiException e) {
+                    readers.add(taken[0]);
+                    taken[0] = null;
+                    throw translate(e);
+                }
+            }
+            return taken[0];
+        };
+        try {
+            T result = work.apply(handle);
+            if (taken[0] != null) {
+                taken[0].commit();
+            }
+            return result;
+        } catch (JdbiException e) {
+            throw translate(e);
+        } finally {
+            if (taken[0] != null) {
+                if (taken[0].isInTransaction()) {
+                    taken[0].rollback();
+                }
+                readers.add(taken[0]);
+            }
+        }
+    }
+
+    private Handle takeReader() {
+        try {
+            return readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for a database connection", e);
+        }
+    }
+
     /** Runs read-only {@code work} in one transaction on a reader connection. */
     <T> T read(Function<Handle, T> work) {
         ensureOpen();
@@ -213,10 +416,6 @@ public final class SqliteDatabase implements AutoCloseable {
         } finally {
             readers.add(reader);
         }
-    }
-
-    boolean isWriteLockedByCurrentThread() {
-        return writeLock.isHeldByCurrentThread();
     }
 
     QueueException translate(Throwable failure) {
@@ -324,7 +523,7 @@ public final class SqliteDatabase implements AutoCloseable {
         SQLiteDataSource source = new SQLiteDataSource(config);
         source.setUrl("jdbc:sqlite:" + file);
         try {
-            return Jdbi.create(source).open();
+            return Jdbi.create(source).setStatementBuilderFactory(connection -> new ReusedStatements()).open();
         } catch (RuntimeException e) {
             throw SqliteErrors.translate(e, file, config.getBusyTimeout());
         }

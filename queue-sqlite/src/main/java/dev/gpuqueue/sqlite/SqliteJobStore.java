@@ -4,15 +4,13 @@ import dev.gpuqueue.core.error.ConcurrentUpdateException;
 import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.JobNotFoundException;
 import dev.gpuqueue.core.error.QueueException;
+import dev.gpuqueue.core.memory.ActiveJobs;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
-import dev.gpuqueue.core.model.QueueEntry;
 import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.model.Setting;
-import dev.gpuqueue.core.policy.Aging;
-import dev.gpuqueue.core.policy.DispatchOrder;
 import dev.gpuqueue.core.port.CommitListener;
 import dev.gpuqueue.core.port.JobQuery;
 import dev.gpuqueue.core.port.JobReader;
@@ -20,65 +18,119 @@ import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.core.port.JobTransaction;
 import dev.gpuqueue.core.port.StoreHealth;
 import java.lang.System.Logger.Level;
-import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Deque;
 import java.util.EnumMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
-import org.jdbi.v3.core.result.ResultIterator;
 import org.jdbi.v3.core.statement.Query;
-import org.jdbi.v3.core.statement.StatementContext;
 
 /**
- * Jobs, their events and the queue settings in SQLite. Units of work map to database transactions:
- * {@link #inTransaction} runs on the writer connection (BEGIN IMMEDIATE), {@link #read} on a reader
- * connection. Job updates are compare-and-set on status and version. Thread-safe.
+ * Jobs, their events and the queue settings in SQLite, with the active jobs (pending, blocked,
+ * running), the settings and the counts per status mirrored in memory ({@link ActiveJobs}): the
+ * queue's hot reads (dispatch order, positions, counts, a pass's reads) never touch the file, while
+ * SQLite stays the durable record. The memory is loaded from the file at first use and changed only
+ * by this store's own writes: a write changes the memory as it writes the file, under the memory's
+ * write lock, which it holds until its transaction committed (or the change is undone, when it rolls
+ * back); readers take the read lock, so they see only committed state. The server must be the only
+ * process that changes jobs and settings in the file. Units of work map to database transactions
+ * ({@link SqliteDatabase#writeUnit}: group commit, one savepoint per unit); job updates are
+ * compare-and-set on status and version. Thread-safe.
  */
 public final class SqliteJobStore implements JobStore {
     private static final System.Logger LOG = System.getLogger(SqliteJobStore.class.getName());
-    private static final String PENDING_ORDER = "COALESCE(priority_override, priority) DESC, queued_at, seq";
     private static final String TERMINAL = JobStatus.TERMINAL.stream().map(s -> "'" + s.wireName() + "'")
             .collect(Collectors.joining(", ", "(", ")"));
+    private static final String ACTIVE = Stream.of(JobStatus.values()).filter(JobStatus::isActive)
+            .map(s -> "'" + s.wireName() + "'").collect(Collectors.joining(", ", "(", ")"));
 
     private final SqliteDatabase db;
     private final ThreadLocal<Boolean> inUnit = ThreadLocal.withInitial(() -> false);
     private final Set<String> reportedBadSettings = ConcurrentHashMap.newKeySet();
     private final List<CommitListener> listeners = new CopyOnWriteArrayList<>();
+    private final ReentrantReadWriteLock memoryLock = new ReentrantReadWriteLock();
+    private volatile Memory memory;
 
     public SqliteJobStore(SqliteDatabase db) {
         this.db = Objects.requireNonNull(db, "db");
     }
 
+    /** What is mirrored in memory: the active jobs, the settings, and how many jobs each terminal status has. */
+    private static final class Memory {
+        final ActiveJobs active = new ActiveJobs();
+        final Map<JobStatus, Long> terminal = new EnumMap<>(JobStatus.class);
+        QueueSettings settings = QueueSettings.DEFAULTS;
+
+        void addTerminal(JobStatus status, long n) {
+            terminal.compute(status, (s, count) -> {
+                long sum = (count == null ? 0 : count) + n;
+                return sum == 0 ? null : sum;
+            });
+        }
+    }
+
     @Override
     public <T> T read(Function<JobReader, T> work) {
-        return unit(() -> db.read(h -> work.apply(new Tx(h, List.of()))));
+        return unit(() -> {
+            Memory m = memory();
+            memoryLock.readLock().lock();
+            try {
+                return db.readLazily(h -> work.apply(new Tx(h, m, null)));
+            } finally {
+                memoryLock.readLock().unlock();
+            }
+        });
     }
 
     /** One write transaction; the events it appended reach the commit listeners after the commit, in commit order. */
     @Override
     public <T> T inTransaction(Function<JobTransaction, T> work) {
         return unit(() -> {
-            List<QueueEvent> appended = new ArrayList<>();
-            return db.write(h -> work.apply(new Tx(h, appended)), () -> {
-                if (!appended.isEmpty()) {
-                    CommitListener.notifyAll(listeners, List.copyOf(appended));
+            Memory m = memory();
+            return db.writeUnit(new SqliteDatabase.WriteUnit<T>() {
+                private Tx tx;
+
+                @Override
+                public T run(Handle handle) {
+                    memoryLock.writeLock().lock();
+                    tx = new Tx(() -> handle, m, new ArrayDeque<>());
+                    return work.apply(tx);
+                }
+
+                @Override
+                public void rolledBack() {
+                    try {
+                        tx.undoAll();
+                    } finally {
+                        memoryLock.writeLock().unlock();
+                    }
+                }
+
+                @Override
+                public void committed() {
+                    try {
+                        if (!tx.appended.isEmpty()) {
+                            CommitListener.notifyAll(listeners, List.copyOf(tx.appended));
+                        }
+                    } finally {
+                        memoryLock.writeLock().unlock();
+                    }
                 }
             });
         });
@@ -94,25 +146,72 @@ public final class SqliteJobStore implements JobStore {
         return db.health();
     }
 
-    static final String DISPATCH_INDEX = "jobs_pending_dispatch";
-    static final String AGING_INDEX = "jobs_pending_aging";
-    /** Bands up to this size are read whole through the aging index and sorted in memory. */
-    static final int SMALL_BAND = 64;
-
     /**
-     * The SQL over the pending jobs of one aging band, naming the index to use: left to itself,
-     * SQLite picks a {@code (status, ...)} index and sorts, which is slow at 100,000 pending jobs.
+     * The active jobs as the file holds them now, read afresh, next to those in memory: equal unless
+     * something other than this store changed the file (for tests and diagnostics).
      */
-    static String bandSql(String columns, String index, Aging.Band band, String rest) {
-        StringBuilder sql = new StringBuilder("SELECT ").append(columns)
-                .append(" FROM jobs INDEXED BY ").append(index).append(" WHERE status = 'pending'");
-        if (band.after() != null) {
-            sql.append(" AND aging_since > :after");
+    public boolean memoryMatchesFile() {
+        Memory m = memory();
+        memoryLock.readLock().lock();
+        try {
+            Memory fresh = load();
+            return m.active.all().equals(fresh.active.all()) && m.settings.equals(fresh.settings)
+                    && m.terminal.equals(fresh.terminal);
+        } finally {
+            memoryLock.readLock().unlock();
         }
-        if (band.atOrBefore() != null) {
-            sql.append(" AND aging_since <= :at_or_before");
+    }
+
+    private Memory memory() {
+        Memory m = memory;
+        if (m == null) {
+            synchronized (this) {
+                if (memory == null) {
+                    memory = load();
+                }
+                m = memory;
+            }
         }
-        return sql.append(rest).toString();
+        return m;
+    }
+
+    /** Reads the active jobs, the settings and the terminal counts from the file. */
+    private Memory load() {
+        long start = System.nanoTime();
+        Memory m = new Memory();
+        db.read(h -> {
+            h.createQuery("SELECT * FROM jobs WHERE status IN " + ACTIVE).map(JobRows.JOB).forEach(m.active::put);
+            h.createQuery("SELECT status, COUNT(*) AS n FROM jobs INDEXED BY jobs_status_user WHERE status IN " + TERMINAL
+                            + " GROUP BY status")
+                    .map((rs, ctx) -> Map.entry(rs.getString("status"), rs.getLong("n")))
+                    .forEach(e -> m.addTerminal(JobStatus.valueOf(e.getKey().toUpperCase(Locale.ROOT)), e.getValue()));
+            m.settings = storedSettings(h);
+            return null;
+        });
+        LOG.log(Level.DEBUG, "Loaded {0} active jobs into memory in {1} ms", m.active.all().size(),
+                (System.nanoTime() - start) / 1_000_000);
+        return m;
+    }
+
+    private QueueSettings storedSettings(Handle h) {
+        QueueSettings.Builder settings = QueueSettings.DEFAULTS.toBuilder();
+        h.createQuery("SELECT name, value FROM settings")
+                .map((rs, ctx) -> Map.entry(rs.getString("name"), rs.getString("value")))
+                .forEach(stored -> Setting.byWireName(stored.getKey()).ifPresent(
+                        setting -> loadSetting(settings, setting, stored.getValue())));
+        return settings.build();
+    }
+
+    /** A stored value that no longer fits its setting is replaced by the default, never a failed read (logged once). */
+    private void loadSetting(QueueSettings.Builder settings, Setting setting, String json) {
+        try {
+            settings.set(setting, Json.literal(json));
+        } catch (QueueException e) {
+            if (reportedBadSettings.add(setting.wireName() + "=" + json)) {
+                LOG.log(Level.WARNING, "Stored setting {0} = {1} is unusable ({2}); using the default {3}",
+                        setting.wireName(), json, e.getMessage(), setting.defaultValue());
+            }
+        }
     }
 
     /** Terminal jobs completed before {@code :cutoff}, read by completion time. */
@@ -124,20 +223,6 @@ public final class SqliteJobStore implements JobStore {
 
     /** Jobs started at or after {@code :since}, read by start time. */
     static final String STARTED_SINCE = "FROM jobs INDEXED BY jobs_started_at WHERE started_at >= :since";
-
-    /** Pending jobs by kind, from the kind index alone. */
-    static final String COUNT_PENDING_NAMED_RUNNER = "SELECT COUNT(*) FROM jobs INDEXED BY jobs_pending_kind"
-            + " WHERE status = 'pending' AND job_type = 'cloud'";
-    static final String COUNT_PENDING_LOCAL = "SELECT COUNT(*) FROM jobs INDEXED BY jobs_pending_kind"
-            + " WHERE status = 'pending' AND job_type = 'local' AND target <> 'worker'";
-
-    /** Counts per status from the (status, user_id) index alone. */
-    static final String COUNT_BY_STATUS = "SELECT status, COUNT(*) AS n FROM jobs INDEXED BY jobs_status_user GROUP BY status";
-
-    static final String FIRST_IN_BAND = " ORDER BY " + PENDING_ORDER + " LIMIT :limit";
-    static final String AHEAD_IN_BAND = " AND (COALESCE(priority_override, priority) > :base"
-            + " OR (COALESCE(priority_override, priority) = :base"
-            + " AND (queued_at < :queued OR (queued_at = :queued AND seq < :seq))))";
 
     private <T> T unit(Supplier<T> body) {
         if (inUnit.get()) {
@@ -151,160 +236,81 @@ public final class SqliteJobStore implements JobStore {
         }
     }
 
-    /** Reads and writes on one connection inside one transaction. */
+    /**
+     * Reads and writes inside one unit of work: the active jobs, settings and counts from memory,
+     * everything else (terminal jobs, events, listings) from the file. A writing unit changes both and
+     * keeps how to undo its memory changes.
+     */
     private final class Tx implements JobTransaction {
-        private final Handle h;
-        private final List<QueueEvent> appended;
+        /** The file, opened at first use (a unit served from memory alone never touches it). */
+        private final Supplier<Handle> file;
+        private final Memory m;
+        private final Deque<Runnable> undo;
+        private final List<QueueEvent> appended = new ArrayList<>();
 
-        Tx(Handle h, List<QueueEvent> appended) {
-            this.h = h;
-            this.appended = appended;
+        /** {@code undo} is null for a read-only unit. */
+        Tx(Supplier<Handle> file, Memory m, Deque<Runnable> undo) {
+            this.file = file;
+            this.m = m;
+            this.undo = undo;
+        }
+
+        void undoAll() {
+            while (!undo.isEmpty()) {
+                undo.pop().run();
+            }
         }
 
         private Query select(String where) {
-            return h.createQuery("SELECT * FROM jobs WHERE " + where);
+            return file.get().createQuery("SELECT * FROM jobs WHERE " + where);
         }
 
         @Override
         public Optional<Job> find(JobId id) {
-            return select("job_id = :id").bind("id", id.value()).map(JobRows.JOB).findOne();
+            Optional<Job> active = m.active.find(id);
+            return active.isPresent() ? active
+                    : select("job_id = :id").bind("id", id.value()).map(JobRows.JOB).findOne();
         }
 
         @Override
         public Optional<Job> findByIdempotencyKey(long userId, String idempotencyKey) {
-            return select("user_id = :user AND idempotency_key = :key")
+            Optional<Job> active = m.active.findByIdempotencyKey(userId, idempotencyKey);
+            return active.isPresent() ? active : select("user_id = :user AND idempotency_key = :key")
                     .bind("user", userId).bind("key", idempotencyKey).map(JobRows.JOB).findOne();
         }
 
         @Override
         public List<Job> withStatus(JobStatus status) {
+            if (status.isActive()) {
+                return m.active.withStatus(status);
+            }
             return select("status = :status ORDER BY seq").bind("status", status.wireName()).map(JobRows.JOB).list();
         }
 
-        /**
-         * Merges the aging bands lazily. Each band is sized first (a bounded count on the aging index):
-         * an empty band is skipped, a small one is read whole and sorted in memory, and a large one is
-         * read in dispatch order through its own cursor; only the rows actually taken are mapped.
-         */
         @Override
         public List<Job> pendingInDispatchOrder(QueueSettings settings, Instant now, int limit) {
-            List<ResultIterator<Job>> cursors = new ArrayList<>();
-            PriorityQueue<Head> heads = new PriorityQueue<>((a, b) -> DispatchOrder.ENTRY_ORDER.compare(a.entry(), b.entry()));
-            try {
-                for (Aging.Band band : Aging.bands(settings, now)) {
-                    int size = bandQuery("COUNT(*) FROM (SELECT 1", AGING_INDEX, band, " LIMIT " + (SMALL_BAND + 1) + ")")
-                            .mapTo(Integer.class).one();
-                    if (size == 0) {
-                        continue;
-                    }
-                    ResultIterator<Job> cursor = size <= SMALL_BAND
-                            ? sorted(bandQuery("*", AGING_INDEX, band, "").map(JobRows.JOB).list())
-                            : bandQuery("*", DISPATCH_INDEX, band, FIRST_IN_BAND).bind("limit", limit).map(JobRows.JOB).iterator();
-                    cursors.add(cursor);
-                    advance(cursor, band.boost(), heads);
-                }
-                List<Job> merged = new ArrayList<>(Math.min(limit, 1024));
-                while (merged.size() < limit && !heads.isEmpty()) {
-                    Head head = heads.poll();
-                    merged.add(head.entry().job());
-                    advance(head.cursor(), head.boost(), heads);
-                }
-                return merged;
-            } finally {
-                cursors.forEach(ResultIterator::close);
-            }
+            return m.active.pendingInDispatchOrder(settings, now, limit);
         }
 
-        /** A small band, put in dispatch order in memory (within a band the boost is equal, so base order is enough). */
-        private static ResultIterator<Job> sorted(List<Job> jobs) {
-            List<Job> ordered = new ArrayList<>(jobs);
-            ordered.sort(Comparator.comparingInt(Job::basePriorityOrOverride).reversed()
-                    .thenComparing(Job::queuedAt).thenComparingLong(Job::seq));
-            Iterator<Job> it = ordered.iterator();
-            return new ResultIterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return it.hasNext();
-                }
-
-                @Override
-                public Job next() {
-                    return it.next();
-                }
-
-                @Override
-                public void close() {}
-
-                @Override
-                public StatementContext getContext() {
-                    return null;
-                }
-            };
-        }
-
-        private record Head(QueueEntry entry, ResultIterator<Job> cursor, int boost) {}
-
-        private static void advance(ResultIterator<Job> cursor, int boost, PriorityQueue<Head> heads) {
-            if (cursor.hasNext()) {
-                Job job = cursor.next();
-                heads.add(new Head(new QueueEntry(job, job.basePriorityOrOverride() + boost, null, null), cursor, boost));
-            }
-        }
-
-        /** Sorts the user's pending jobs by their keys alone, then reads the rows of one page. */
         @Override
         public List<Job> pendingOfUserInDispatchOrder(long userId, QueueSettings settings, Instant now, int limit,
                 int offset) {
-            List<DispatchOrder.Key> keys = h.createQuery("SELECT seq, COALESCE(priority_override, priority) AS base,"
-                            + " queued_at, aging_since FROM jobs INDEXED BY jobs_status_user"
-                            + " WHERE status = 'pending' AND user_id = :user")
-                    .bind("user", userId)
-                    .map((rs, ctx) -> new DispatchOrder.Key(rs.getInt("base") + Aging.boost(
-                            Duration.between(Times.instant(rs.getLong("aging_since")), now), settings),
-                            Times.instant(rs.getLong("queued_at")), rs.getLong("seq")))
-                    .list();
-            List<Long> page = keys.stream().sorted(DispatchOrder.KEY_ORDER)
-                    .skip(offset).limit(limit).map(DispatchOrder.Key::seq).toList();
-            if (page.isEmpty()) {
-                return List.of();
-            }
-            Map<Long, Job> bySeq = h.createQuery("SELECT * FROM jobs WHERE seq IN (<seqs>)").bindList("seqs", page)
-                    .map(JobRows.JOB).stream().collect(Collectors.toMap(Job::seq, Function.identity()));
-            return page.stream().map(bySeq::get).toList();
+            return m.active.pendingOfUserInDispatchOrder(userId, settings, now, limit, offset);
         }
 
         @Override
         public long countPendingAhead(Job job, QueueSettings settings, Instant now) {
-            int effective = DispatchOrder.effectivePriority(job, settings, now);
-            long queued = Times.micros(job.queuedAt());
-            long ahead = 0;
-            for (Aging.Band band : Aging.bands(settings, now)) {
-                ahead += bandQuery("COUNT(*)", AGING_INDEX, band, AHEAD_IN_BAND)
-                        .bind("base", effective - band.boost()).bind("queued", queued).bind("seq", job.seq())
-                        .mapTo(Long.class).one();
-            }
-            return ahead;
-        }
-
-        private Query bandQuery(String columns, String index, Aging.Band band, String rest) {
-            Query query = h.createQuery(bandSql(columns, index, band, rest));
-            if (band.after() != null) {
-                query.bind("after", Times.micros(band.after()));
-            }
-            if (band.atOrBefore() != null) {
-                query.bind("at_or_before", Times.micros(band.atOrBefore()));
-            }
-            return query;
+            return m.active.countPendingAhead(job, settings, now);
         }
 
         @Override
         public long countPendingForLocalGpus() {
-            return h.createQuery(COUNT_PENDING_LOCAL).mapTo(Long.class).one();
+            return m.active.countPendingForLocalGpus();
         }
 
         @Override
         public long countPendingWithNamedRunner() {
-            return h.createQuery(COUNT_PENDING_NAMED_RUNNER).mapTo(Long.class).one();
+            return m.active.countPendingWithNamedRunner();
         }
 
         @Override
@@ -318,6 +324,9 @@ public final class SqliteJobStore implements JobStore {
 
         @Override
         public long count(JobQuery query) {
+            if (!query.statuses().isEmpty() && query.statuses().stream().allMatch(JobStatus::isActive)) {
+                return m.active.count(query.statuses(), query.userId());
+            }
             return filtered("SELECT COUNT(*) FROM jobs", query, "").mapTo(Long.class).one();
         }
 
@@ -331,7 +340,7 @@ public final class SqliteJobStore implements JobStore {
                 conditions.add("user_id = :user");
             }
             String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
-            Query q = h.createQuery(select + where + rest);
+            Query q = file.get().createQuery(select + where + rest);
             if (query.userId() != null) {
                 q.bind("user", query.userId());
             }
@@ -342,74 +351,46 @@ public final class SqliteJobStore implements JobStore {
         public Map<JobStatus, Long> countByStatus() {
             Map<JobStatus, Long> counts = new EnumMap<>(JobStatus.class);
             for (JobStatus status : JobStatus.values()) {
-                counts.put(status, 0L);
+                counts.put(status, status.isActive() ? m.active.count(status) : m.terminal.getOrDefault(status, 0L));
             }
-            h.createQuery(COUNT_BY_STATUS)
-                    .map((rs, ctx) -> Map.entry(rs.getString("status"), rs.getLong("n")))
-                    .forEach(e -> counts.put(JobStatus.valueOf(e.getKey().toUpperCase(Locale.ROOT)), e.getValue()));
             return counts;
         }
 
         @Override
         public Map<Long, Long> activeCountByUser() {
-            Map<Long, Long> counts = new TreeMap<>();
-            h.createQuery("SELECT user_id, COUNT(*) AS n FROM jobs WHERE status IN ('pending', 'blocked', 'running')"
-                            + " GROUP BY user_id")
-                    .map((rs, ctx) -> Map.entry(rs.getLong("user_id"), rs.getLong("n")))
-                    .forEach(e -> counts.put(e.getKey(), e.getValue()));
-            return counts;
+            return new TreeMap<>(m.active.activeCountByUser());
         }
 
         @Override
         public List<Job> startedSince(Instant since) {
-            return h.createQuery("SELECT * " + STARTED_SINCE).bind("since", Times.micros(since)).map(JobRows.JOB).list();
+            return file.get().createQuery("SELECT * " + STARTED_SINCE).bind("since", Times.micros(since)).map(JobRows.JOB).list();
         }
 
         @Override
         public List<Job> completedSince(Instant since) {
-            return h.createQuery("SELECT * " + COMPLETED_SINCE).bind("since", Times.micros(since)).map(JobRows.JOB).list();
+            return file.get().createQuery("SELECT * " + COMPLETED_SINCE).bind("since", Times.micros(since)).map(JobRows.JOB).list();
         }
 
         @Override
         public List<QueueEvent> events(JobId id) {
-            return h.createQuery("SELECT * FROM events WHERE job_id = :id ORDER BY id")
+            return file.get().createQuery("SELECT * FROM events WHERE job_id = :id ORDER BY id")
                     .bind("id", id.value()).map(JobRows.EVENT).list();
         }
 
         @Override
         public List<QueueEvent> eventsAfter(long afterId, int limit) {
-            return h.createQuery("SELECT * FROM events WHERE id > :after ORDER BY id LIMIT :limit")
+            return file.get().createQuery("SELECT * FROM events WHERE id > :after ORDER BY id LIMIT :limit")
                     .bind("after", afterId).bind("limit", limit).map(JobRows.EVENT).list();
         }
 
         @Override
         public long lastEventId() {
-            return h.createQuery("SELECT COALESCE(MAX(id), 0) FROM events").mapTo(Long.class).one();
+            return file.get().createQuery("SELECT COALESCE(MAX(id), 0) FROM events").mapTo(Long.class).one();
         }
 
         @Override
         public QueueSettings settings() {
-            QueueSettings.Builder settings = QueueSettings.DEFAULTS.toBuilder();
-            h.createQuery("SELECT name, value FROM settings")
-                    .map((rs, ctx) -> Map.entry(rs.getString("name"), rs.getString("value")))
-                    .forEach(stored -> Setting.byWireName(stored.getKey()).ifPresent(
-                            setting -> load(settings, setting, stored.getValue())));
-            return settings.build();
-        }
-
-        /**
-         * A stored value that no longer fits its setting is replaced by the default, never a failed
-         * read; it is logged once per value (settings are read on every pass).
-         */
-        private void load(QueueSettings.Builder settings, Setting setting, String json) {
-            try {
-                settings.set(setting, Json.literal(json));
-            } catch (QueueException e) {
-                if (reportedBadSettings.add(setting.wireName() + "=" + json)) {
-                    LOG.log(Level.WARNING, "Stored setting {0} = {1} is unusable ({2}); using the default {3}",
-                            setting.wireName(), json, e.getMessage(), setting.defaultValue());
-                }
-            }
+            return m.settings;
         }
 
         // ---- writes ------------------------------------------------------------------------------
@@ -419,8 +400,8 @@ public final class SqliteJobStore implements JobStore {
             JobStatus.checkInitial(job.status());
             long seq;
             try {
-                seq = JobRows.bind(h.createUpdate(JobRows.INSERT), job.toBuilder().version(0).build())
-                        .executeAndReturnGeneratedKeys("seq").mapTo(Long.class).one();
+                seq = JobRows.bind(file.get().createQuery(JobRows.INSERT + " RETURNING seq"), job.toBuilder().version(0).build())
+                        .mapTo(Long.class).one();
             } catch (JdbiException e) {
                 if (SqliteErrors.isUniqueViolation(e)) {
                     throw new ConflictException(String.valueOf(e.getCause().getMessage()).contains("idempotency")
@@ -429,7 +410,9 @@ public final class SqliteJobStore implements JobStore {
                 }
                 throw e;
             }
-            return JobRows.asStored(job.toBuilder().seq(seq).version(0).build());
+            Job stored = JobRows.asStored(job.toBuilder().seq(seq).version(0).build());
+            remember(stored);
+            return stored;
         }
 
         @Override
@@ -438,22 +421,39 @@ public final class SqliteJobStore implements JobStore {
                 throw new IllegalArgumentException("update must keep the job id");
             }
             Job next = changed.toBuilder().seq(current.seq()).version(current.version() + 1).build();
-            int rows = JobRows.bind(h.createUpdate(JobRows.UPDATE), next)
+            int rows = JobRows.bind(file.get().createUpdate(JobRows.UPDATE), next)
                     .bind("expected_status", current.status().wireName())
                     .bind("expected_version", current.version())
                     .execute();
             if (rows == 0) {
-                boolean exists = h.createQuery("SELECT COUNT(*) FROM jobs WHERE job_id = :id")
+                boolean exists = file.get().createQuery("SELECT COUNT(*) FROM jobs WHERE job_id = :id")
                         .bind("id", current.id().value()).mapTo(Integer.class).one() > 0;
                 throw exists ? new ConcurrentUpdateException(current.id()) : new JobNotFoundException(current.id());
             }
-            return JobRows.asStored(next);
+            Job stored = JobRows.asStored(next);
+            remember(stored);
+            return stored;
+        }
+
+        /** Mirrors a written job in memory, keeping how to undo it. */
+        private void remember(Job stored) {
+            Optional<Job> before = m.active.find(stored.id());
+            m.active.put(stored);
+            if (stored.status().isTerminal()) {
+                m.addTerminal(stored.status(), 1);
+            }
+            undo.push(() -> {
+                if (stored.status().isTerminal()) {
+                    m.addTerminal(stored.status(), -1);
+                }
+                before.ifPresentOrElse(m.active::put, () -> m.active.remove(stored.id()));
+            });
         }
 
         @Override
         public QueueEvent append(QueueEvent event) {
-            long id = h.createUpdate("INSERT INTO events (type, at, actor, job_id, user_id, from_status, to_status, detail)"
-                            + " VALUES (:type, :at, :actor, :job_id, :user_id, :from, :to, :detail)")
+            long id = file.get().createQuery("INSERT INTO events (type, at, actor, job_id, user_id, from_status, to_status, detail)"
+                            + " VALUES (:type, :at, :actor, :job_id, :user_id, :from, :to, :detail) RETURNING id")
                     .bind("type", event.type().wireName())
                     .bind("at", Times.micros(event.at()))
                     .bind("actor", event.actor())
@@ -462,7 +462,7 @@ public final class SqliteJobStore implements JobStore {
                     .bind("from", event.from() == null ? null : event.from().wireName())
                     .bind("to", event.to() == null ? null : event.to().wireName())
                     .bind("detail", event.detail())
-                    .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+                    .mapTo(Long.class).one();
             QueueEvent stored = new QueueEvent(id, event.type(), Times.truncate(event.at()), event.actor(), event.jobId(),
                     event.userId(), event.from(), event.to(), event.detail());
             appended.add(stored);
@@ -472,20 +472,30 @@ public final class SqliteJobStore implements JobStore {
         @Override
         public void saveSettings(QueueSettings settings) {
             for (Map.Entry<String, Object> value : settings.asMap().entrySet()) {
-                h.createUpdate("INSERT INTO settings (name, value) VALUES (:name, :value)"
+                file.get().createUpdate("INSERT INTO settings (name, value) VALUES (:name, :value)"
                                 + " ON CONFLICT (name) DO UPDATE SET value = excluded.value")
                         .bind("name", value.getKey()).bind("value", Json.write(value.getValue())).execute();
             }
+            QueueSettings before = m.settings;
+            m.settings = settings;
+            undo.push(() -> m.settings = before);
         }
 
         @Override
         public List<JobId> deleteTerminalCompletedBefore(Instant cutoff) {
             long micros = Times.micros(cutoff);
-            List<JobId> doomed = h.createQuery("SELECT job_id " + COMPLETED_BEFORE)
-                    .bind("cutoff", micros).map((rs, ctx) -> JobId.of(rs.getString(1))).list();
-            h.createUpdate("DELETE FROM jobs WHERE job_id IN (SELECT job_id " + COMPLETED_BEFORE + ")")
+            List<Map.Entry<JobId, JobStatus>> doomed = file.get().createQuery("SELECT job_id, status " + COMPLETED_BEFORE)
+                    .bind("cutoff", micros)
+                    .map((rs, ctx) -> Map.entry(JobId.of(rs.getString(1)),
+                            JobStatus.valueOf(rs.getString(2).toUpperCase(Locale.ROOT))))
+                    .list();
+            file.get().createUpdate("DELETE FROM jobs WHERE job_id IN (SELECT job_id " + COMPLETED_BEFORE + ")")
                     .bind("cutoff", micros).execute();
-            return doomed;
+            for (Map.Entry<JobId, JobStatus> deleted : doomed) {
+                m.addTerminal(deleted.getValue(), -1);
+            }
+            undo.push(() -> doomed.forEach(deleted -> m.addTerminal(deleted.getValue(), 1)));
+            return doomed.stream().map(Map.Entry::getKey).toList();
         }
     }
 }

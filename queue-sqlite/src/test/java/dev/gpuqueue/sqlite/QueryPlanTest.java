@@ -7,12 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.Level;
 import dev.gpuqueue.core.model.Placement;
-import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.model.Submitter;
-import dev.gpuqueue.core.policy.Aging;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.statement.Query;
 import org.junit.jupiter.api.AfterAll;
@@ -21,7 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The hot reads use their indexes: no full table scan, and no temporary b-tree for the dispatch order. */
+/**
+ * The reads that still go to the file (terminal jobs, listings, events, the load of the active jobs
+ * at start) use their indexes: no full table scan, no temporary b-tree for an ordered read.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class QueryPlanTest {
     private SqliteDatabase db;
@@ -57,43 +56,11 @@ class QueryPlanTest {
     }
 
     @Test
-    void everyAgingBandReadsInIndexOrderWithoutSorting() {
-        List<Aging.Band> bands = Aging.bands(QueueSettings.DEFAULTS, T0.plus(Duration.ofHours(2)));
-        assertThat(bands).hasSizeGreaterThan(2);
-        for (Aging.Band band : bands) {
-            String plan = plan(SqliteJobStore.bandSql("*", SqliteJobStore.DISPATCH_INDEX, band, SqliteJobStore.FIRST_IN_BAND),
-                    Map.of("after", 1L, "at_or_before", 2L, "limit", 50));
-
-            assertThat(plan).as(band.toString()).contains("jobs_pending_dispatch").doesNotContain("TEMP B-TREE");
-        }
-    }
-
-    @Test
-    void sizingAndReadingASmallBandUseTheAgingIndex() {
-        Aging.Band band = Aging.bands(QueueSettings.DEFAULTS, T0).get(2);
-        String size = plan(SqliteJobStore.bandSql("COUNT(*) FROM (SELECT 1", SqliteJobStore.AGING_INDEX, band, " LIMIT 65)"),
-                Map.of("after", 1L, "at_or_before", 2L));
-        String rows = plan(SqliteJobStore.bandSql("*", SqliteJobStore.AGING_INDEX, band, ""), Map.of("after", 1L, "at_or_before", 2L));
-
-        assertThat(size).contains("COVERING INDEX jobs_pending_aging (aging_since>? AND aging_since<?)");
-        assertThat(rows).contains("INDEX jobs_pending_aging (aging_since>? AND aging_since<?)");
-    }
-
-    @Test
-    void countingTheJobsAheadUsesOnlyTheIndex() {
-        Aging.Band middle = Aging.bands(QueueSettings.DEFAULTS, T0).get(1);
-
-        String plan = plan(SqliteJobStore.bandSql("COUNT(*)", SqliteJobStore.AGING_INDEX, middle, SqliteJobStore.AHEAD_IN_BAND),
-                Map.of("after", 1L, "at_or_before", 2L, "base", 10, "queued", 5L, "seq", 7L));
-
-        assertThat(plan).contains("COVERING INDEX jobs_pending_aging (aging_since>? AND aging_since<?)");
-    }
-
-    @Test
     void theOtherHotReadsUseTheirIndexes() {
-        assertThat(plan(SqliteJobStore.COUNT_BY_STATUS, Map.of())).contains("COVERING INDEX jobs_status_user");
-        assertThat(plan(SqliteJobStore.COUNT_PENDING_NAMED_RUNNER, Map.of())).contains("COVERING INDEX jobs_pending_kind (job_type=?)");
-        assertThat(plan(SqliteJobStore.COUNT_PENDING_LOCAL, Map.of())).contains("COVERING INDEX jobs_pending_kind (job_type=?)");
+        assertThat(plan("SELECT status, COUNT(*) AS n FROM jobs INDEXED BY jobs_status_user WHERE status IN"
+                + " ('completed', 'failed', 'cancelled') GROUP BY status", Map.of())).contains("COVERING INDEX jobs_status_user");
+        assertThat(plan("SELECT * FROM jobs WHERE status IN ('pending', 'blocked', 'running')", Map.of()))
+                .contains("jobs_status_");
         assertThat(plan("SELECT * FROM jobs WHERE job_id = :id", Map.of("id", "x"))).contains("USING INDEX sqlite_autoindex_jobs");
         assertThat(plan("SELECT * FROM jobs WHERE status = :s ORDER BY seq", Map.of("s", "running")))
                 .contains("jobs_status_");

@@ -10,9 +10,11 @@ import static dev.gpuqueue.core.model.JobStatus.RUNNING;
 import dev.gpuqueue.core.error.IllegalTransitionException;
 import dev.gpuqueue.core.error.LimitOutOfRangeException;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * One queue entry: what to run, who asked, where it may run, and where it is in its life. Immutable;
@@ -76,8 +78,8 @@ public record Job(
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(queuedAt, "queuedAt");
-        workerLabels = Map.copyOf(workerLabels);
-        metadata = Map.copyOf(metadata);
+        workerLabels = sortedCopy(workerLabels);
+        metadata = sortedCopy(metadata);
         placement = placement == null ? Placement.NONE : placement;
         if (configName.isBlank()) {
             throw new IllegalArgumentException("configName must not be blank");
@@ -273,6 +275,12 @@ public record Job(
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** An unmodifiable copy ordered by key, so a job reads and prints the same wherever it was loaded from. */
+    private static <V> Map<String, V> sortedCopy(Map<String, V> map) {
+        Map<String, V> checked = Map.copyOf(map);
+        return checked.size() < 2 ? checked : Collections.unmodifiableMap(new TreeMap<>(checked));
     }
 
     public Builder toBuilder() {

@@ -9,11 +9,29 @@ import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.IllegalTransitionException;
 import dev.gpuqueue.core.error.LimitOutOfRangeException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class JobTest {
     private static final Instant LATER = T0.plusSeconds(600);
+
+    @Test
+    void labelsAndMetadataReadInKeyOrderWhateverOrderTheyCameIn() {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("location", "us-*");
+        labels.put("gpu_type", "a100*");
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("zeta", "1");
+        metadata.put("alpha", "x");
+
+        Job job = job().build().toBuilder().workerLabels(labels).metadata(metadata).build();
+
+        assertThat(job.workerLabels().keySet()).containsExactly("gpu_type", "location");
+        assertThat(job.metadata().keySet()).containsExactly("alpha", "zeta");
+        assertThatThrownBy(() -> job.workerLabels().put("x", "y")).isInstanceOf(UnsupportedOperationException.class);
+    }
 
     @Test
     void dispatchHoldsTheGpusFromNow() {

@@ -1,5 +1,7 @@
 package dev.gpuqueue.core.service;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.sqlite.SqliteDatabase;
 import dev.gpuqueue.sqlite.SqliteJobStore;
@@ -16,10 +18,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * New SQLite stores, each on its own file in a fresh directory, closed and deleted after each test.
- * Without fsync: these tests check behaviour, not durability. Not thread-safe (one per test class).
+ * After each test, every store's memory must equal what a restart would load from its file (the
+ * active jobs, the settings, the counts). Without fsync: these tests check behaviour, not durability.
+ * Not thread-safe (one per test class).
  */
 final class SqliteStores implements AfterEachCallback {
     private final List<SqliteDatabase> open = new ArrayList<>();
+    private final List<SqliteJobStore> stores = new ArrayList<>();
     private final List<Path> homes = new ArrayList<>();
 
     JobStore newStore() {
@@ -28,7 +33,9 @@ final class SqliteStores implements AfterEachCallback {
             homes.add(home);
             SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home).withSynchronous("OFF"));
             open.add(db);
-            return new SqliteJobStore(db);
+            SqliteJobStore store = new SqliteJobStore(db);
+            stores.add(store);
+            return store;
         } catch (IOException e) {
             throw new IllegalStateException("cannot create a directory for a test database", e);
         }
@@ -36,6 +43,11 @@ final class SqliteStores implements AfterEachCallback {
 
     @Override
     public void afterEach(ExtensionContext context) throws IOException {
+        for (SqliteJobStore store : stores) {
+            assertThat(store.memoryMatchesFile()).as("the store's memory equals what a restart loads from its file")
+                    .isTrue();
+        }
+        stores.clear();
         open.forEach(SqliteDatabase::close);
         open.clear();
         for (Path home : homes) {

@@ -62,14 +62,19 @@ public class BacklogBenchmarks {
         }
     }
 
-    /** The backlog with its 5 slots freed before each pass (the running jobs are cancelled: no pass follows). */
+    /**
+     * The backlog with its 5 slots freed before each pass (the running jobs are cancelled: no pass
+     * follows) and as many new pending jobs stored, so every pass sees the same number pending.
+     */
     @State(Scope.Benchmark)
     public static class Passing extends Backlog {
         @Setup(Level.Invocation)
         public void freeTheSlots() {
-            for (Job running : queue.store().read(r -> r.withStatus(JobStatus.RUNNING))) {
-                queue.queue().service().cancel(ADMIN, running.id());
+            List<Job> running = queue.store().read(r -> r.withStatus(JobStatus.RUNNING));
+            for (Job job : running) {
+                queue.queue().service().cancel(ADMIN, job.id());
             }
+            Workloads.bulkLoad(queue.store(), running.size());
         }
     }
 

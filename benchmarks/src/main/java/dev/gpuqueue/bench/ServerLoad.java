@@ -20,10 +20,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * W4 (HTTP), W5 (CLI) and memory, against the real server run as its own process
- * ({@code cli/target/gpuqueue.jar}, a fresh home, {@code synchronous=FULL}, 4 simulated GPUs), with
+ * ({@code ./gpuqueue server}, a fresh home, {@code synchronous=FULL}, 4 simulated GPUs), with
  * the raw FULL commit rate measured in the same run. Run from the repository root:
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.gpuqueue.bench.ServerLoad [seconds per figure] [warm-up seconds]</pre>
  */
@@ -50,12 +52,13 @@ public final class ServerLoad {
         double raw = rawFullCommitsPerSecond();
         Path home = Workloads.freshDir("server");
         Files.createDirectories(home.resolve("configs"));
-        Files.writeString(home.resolve("configs/bench.json"), "{\"command\": [\"true\"]}");
+        Files.writeString(home.resolve("configs/bench.json"), "{\"command\": [\"sleep\", \"600\"]}");
         try {
             Server server = Server.start(home);
             Thread.sleep(2_000);
             long idleRss = server.rssKb();
             double submits = rate(server.url("/api/queue/submit"), "{\"config_name\": \"bench\"}", measure);
+            server.cancelRunning();
             server.stop();
 
             try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home))) {
@@ -73,6 +76,7 @@ public final class ServerLoad {
             double firstPage = rate(server.url("/api/queue?limit=50"), null, measure);
             long busyRss = server.rssKb();
             double cli = cliSeconds(server.url(""));
+            server.cancelRunning();
             server.stop();
 
             System.out.printf(Locale.ROOT, "%n== gpuqueue server (synchronous=FULL, %d clients, %d s per figure) ==%n",
@@ -152,12 +156,14 @@ public final class ServerLoad {
 
     /** The server as its own process on a free port. */
     private record Server(Process process, int port) {
+        private static final Pattern JOB_ID = Pattern.compile("\"job_id\"\\s*:\\s*\"([^\"]+)\"");
+
         static Server start(Path home) throws Exception {
             int port;
             try (ServerSocket socket = new ServerSocket(0)) {
                 port = socket.getLocalPort();
             }
-            Process process = new ProcessBuilder("java", "-jar", "cli/target/gpuqueue.jar", "server", "--home",
+            Process process = new ProcessBuilder("./gpuqueue", "server", "--home",
                     home.toString(), "--port", String.valueOf(port), "--simulate-gpus", "4")
                     .redirectErrorStream(true).redirectOutput(home.resolve("server.log").toFile()).start();
             Server server = new Server(process, port);
@@ -188,6 +194,18 @@ public final class ServerLoad {
                 }
             }
             throw new IllegalStateException("no VmRSS for the server");
+        }
+
+        /** Cancels the running jobs (they would outlive the server, which leaves running jobs running). */
+        void cancelRunning() throws Exception {
+            HttpClient client = HttpClient.newHttpClient();
+            String running = client.send(HttpRequest.newBuilder(url("/api/jobs?status=running&limit=200")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            Matcher id = JOB_ID.matcher(running);
+            while (id.find()) {
+                client.send(HttpRequest.newBuilder(url("/api/jobs/" + id.group(1) + "/cancel"))
+                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+            }
         }
 
         void stop() throws InterruptedException {

@@ -39,7 +39,7 @@ import java.util.stream.Stream;
 final class Workloads {
     static final int USERS = 20;
     private static final Level[] LEVELS = {Level.ADMIN, Level.LEAD, Level.RESEARCHER, Level.VIEWER};
-    static final JobSpec SPEC = JobSpec.builder().command(List.of("train")).build();
+    static final JobSpec SPEC = JobSpec.builder().command(List.of("sleep", "600")).build();
 
     private Workloads() {}
 

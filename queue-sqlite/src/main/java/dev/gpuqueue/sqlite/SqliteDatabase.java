@@ -516,6 +516,7 @@ public final class SqliteDatabase implements AutoCloseable {
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout((int) options.busyTimeout().toMillis());
         config.enforceForeignKeys(true);
+        config.setGetGeneratedKeys(false); // inserts say what they need with RETURNING: no extra query after each
         return config;
     }
 

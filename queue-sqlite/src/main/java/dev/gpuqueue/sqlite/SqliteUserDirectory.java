@@ -42,11 +42,11 @@ public final class SqliteUserDirectory implements UserDirectory {
         long createdAt = Times.micros(clock.instant());
         return db.write(h -> {
             try {
-                long id = h.createUpdate("INSERT INTO users (name, level, team_id, token_hash, created_at)"
-                                + " VALUES (:name, :level, :team, :hash, :at)")
+                long id = h.createQuery("INSERT INTO users (name, level, team_id, token_hash, created_at)"
+                                + " VALUES (:name, :level, :team, :hash, :at) RETURNING id")
                         .bind("name", name).bind("level", level.wireName()).bind("team", team)
                         .bind("hash", tokenHash).bind("at", createdAt)
-                        .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+                        .mapTo(Long.class).one();
                 return new User(id, name, level, team, Times.instant(createdAt));
             } catch (JdbiException e) {
                 if (SqliteErrors.isUniqueViolation(e) && String.valueOf(e.getCause().getMessage()).contains("users.name")) {

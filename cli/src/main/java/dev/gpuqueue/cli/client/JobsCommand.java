@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -306,7 +305,7 @@ public final class JobsCommand {
             out().flush();
             OutputStream terminal = ((Terminal) spec.root().userObject()).output();
             String path = "/api/jobs/" + ApiClient.encode(jobId) + "/logs";
-            HttpResponse<byte[]> chunk = api().bytes(path + (tail != null ? "?tail=" + tail : "?offset=0"));
+            ApiClient.Answer chunk = api().bytes(path + (tail != null ? "?tail=" + tail : "?offset=0"));
             while (true) {
                 terminal.write(chunk.body());
                 terminal.flush();
@@ -334,7 +333,7 @@ public final class JobsCommand {
         /** After the job ended: everything it wrote since {@code offset}, however much. */
         private void drainFrom(long offset, String path, OutputStream terminal) throws IOException {
             while (true) {
-                HttpResponse<byte[]> chunk = api().bytes(path + "?offset=" + offset);
+                ApiClient.Answer chunk = api().bytes(path + "?offset=" + offset);
                 terminal.write(chunk.body());
                 terminal.flush();
                 offset = header(chunk, "X-Log-Offset");
@@ -348,8 +347,8 @@ public final class JobsCommand {
             return api().get("/api/jobs/" + ApiClient.encode(jobId)).get("status").asText().matches("pending|blocked|running");
         }
 
-        private static long header(HttpResponse<byte[]> response, String name) {
-            return response.headers().firstValueAsLong(name).orElse(0);
+        private static long header(ApiClient.Answer response, String name) {
+            return response.longHeader(name).orElse(0);
         }
     }
 

@@ -152,36 +152,29 @@ final class RankedMap<K, V> {
     }
 
     /** Splits into keys below {@code key} and keys at or above it. */
-    @SuppressWarnings("unchecked")
     private Node<K, V>[] split(Node<K, V> node, K key) {
-        if (node == null) {
-            return new Node[] {null, null};
-        }
-        if (order.compare(node.key, key) < 0) {
-            Node<K, V>[] parts = split(node.right, key);
-            node.right = parts[0];
-            parts[0] = update(node);
-            return parts;
-        }
-        Node<K, V>[] parts = split(node.left, key);
-        node.left = parts[1];
-        parts[1] = update(node);
-        return parts;
+        return split(node, key, false);
     }
 
     /** Splits into keys at or below {@code key} and keys above it. */
-    @SuppressWarnings("unchecked")
     private Node<K, V>[] splitAfter(Node<K, V> node, K key) {
+        return split(node, key, true);
+    }
+
+    /** Splits into the keys left of {@code key} (with it when {@code keyGoesLeft}) and the rest. */
+    @SuppressWarnings("unchecked")
+    private Node<K, V>[] split(Node<K, V> node, K key, boolean keyGoesLeft) {
         if (node == null) {
             return new Node[] {null, null};
         }
-        if (order.compare(node.key, key) <= 0) {
-            Node<K, V>[] parts = splitAfter(node.right, key);
+        int c = order.compare(node.key, key);
+        if (c < 0 || c == 0 && keyGoesLeft) {
+            Node<K, V>[] parts = split(node.right, key, keyGoesLeft);
             node.right = parts[0];
             parts[0] = update(node);
             return parts;
         }
-        Node<K, V>[] parts = splitAfter(node.left, key);
+        Node<K, V>[] parts = split(node.left, key, keyGoesLeft);
         node.left = parts[1];
         parts[1] = update(node);
         return parts;

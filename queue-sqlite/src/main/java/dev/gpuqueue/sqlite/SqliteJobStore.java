@@ -11,6 +11,7 @@ import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.model.Setting;
+import dev.gpuqueue.core.model.TimeSpan;
 import dev.gpuqueue.core.port.CommitListener;
 import dev.gpuqueue.core.port.JobQuery;
 import dev.gpuqueue.core.port.JobReader;
@@ -362,13 +363,16 @@ public final class SqliteJobStore implements JobStore {
         }
 
         @Override
-        public List<Job> startedSince(Instant since) {
-            return file.get().createQuery("SELECT * " + STARTED_SINCE).bind("since", Times.micros(since)).map(JobRows.JOB).list();
+        public List<TimeSpan> waitsStartedSince(Instant since) {
+            return file.get().createQuery("SELECT queued_at, started_at " + STARTED_SINCE).bind("since", Times.micros(since))
+                    .map((rs, ctx) -> new TimeSpan(Times.instant(rs.getLong(1)), Times.instant(rs.getLong(2)))).list();
         }
 
         @Override
-        public List<Job> completedSince(Instant since) {
-            return file.get().createQuery("SELECT * " + COMPLETED_SINCE).bind("since", Times.micros(since)).map(JobRows.JOB).list();
+        public List<TimeSpan> runsCompletedSince(Instant since) {
+            return file.get().createQuery("SELECT started_at, completed_at " + COMPLETED_SINCE
+                            + " AND status = 'completed' AND started_at IS NOT NULL").bind("since", Times.micros(since))
+                    .map((rs, ctx) -> new TimeSpan(Times.instant(rs.getLong(1)), Times.instant(rs.getLong(2)))).list();
         }
 
         @Override

@@ -9,6 +9,7 @@ import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.QueueEntry;
 import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.QueueSettings;
+import dev.gpuqueue.core.model.TimeSpan;
 import dev.gpuqueue.core.policy.DispatchOrder;
 import dev.gpuqueue.core.port.CommitListener;
 import dev.gpuqueue.core.port.JobQuery;
@@ -227,17 +228,18 @@ public final class InMemoryJobStore implements JobStore {
         }
 
         @Override
-        public List<Job> startedSince(Instant since) {
+        public List<TimeSpan> waitsStartedSince(Instant since) {
             check();
-            return jobs.values().stream()
-                    .filter(j -> j.startedAt() != null && !j.startedAt().isBefore(since)).toList();
+            return jobs.values().stream().filter(j -> j.startedAt() != null && !j.startedAt().isBefore(since))
+                    .map(j -> new TimeSpan(j.queuedAt(), j.startedAt())).toList();
         }
 
         @Override
-        public List<Job> completedSince(Instant since) {
+        public List<TimeSpan> runsCompletedSince(Instant since) {
             check();
-            return jobs.values().stream()
-                    .filter(j -> j.status().isTerminal() && !j.completedAt().isBefore(since)).toList();
+            return jobs.values().stream().filter(j -> j.status() == JobStatus.COMPLETED && j.startedAt() != null
+                            && !j.completedAt().isBefore(since))
+                    .map(j -> new TimeSpan(j.startedAt(), j.completedAt())).toList();
         }
 
         @Override

@@ -1,7 +1,6 @@
 package dev.gpuqueue.core.policy;
 
-import dev.gpuqueue.core.model.Job;
-import dev.gpuqueue.core.model.JobStatus;
+import dev.gpuqueue.core.model.TimeSpan;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,32 +18,30 @@ public final class WaitTimes {
 
     private WaitTimes() {}
 
-    /** Mean of {@code started_at - queued_at} over jobs started in the last 24 h, or null when none. */
-    public static Double averageWaitSeconds(Collection<Job> jobs, Instant now) {
+    /** Mean length of the waits that ended (the job started) in the last 24 h, in seconds; null when none. */
+    public static Double averageWaitSeconds(Collection<TimeSpan> waits, Instant now) {
         Instant since = now.minus(WINDOW);
         long count = 0;
         long totalMillis = 0;
-        for (Job job : jobs) {
-            Instant started = job.startedAt();
-            if (started != null && !started.isBefore(since) && !started.isAfter(now)) {
-                totalMillis += Math.max(0, Duration.between(job.queuedAt(), started).toMillis());
+        for (TimeSpan wait : waits) {
+            if (!wait.end().isBefore(since) && !wait.end().isAfter(now)) {
+                totalMillis += wait.length().toMillis();
                 count++;
             }
         }
         return count == 0 ? null : totalMillis / 1000.0 / count;
     }
 
-    /** Median of {@code completed_at - started_at} over jobs completed in the last 24 h, or null when none. */
-    public static Duration medianRunTime(Collection<Job> jobs, Instant now) {
+    /** Median length of the runs of completed jobs that ended in the last 24 h; null when none. */
+    public static Duration medianRunTime(Collection<TimeSpan> runs, Instant now) {
         Instant since = now.minus(WINDOW);
-        List<Duration> runs = new ArrayList<>();
-        for (Job job : jobs) {
-            if (job.status() == JobStatus.COMPLETED && job.startedAt() != null
-                    && !job.completedAt().isBefore(since) && !job.completedAt().isAfter(now)) {
-                runs.add(Duration.between(job.startedAt(), job.completedAt()));
+        List<Duration> lengths = new ArrayList<>();
+        for (TimeSpan run : runs) {
+            if (!run.end().isBefore(since) && !run.end().isAfter(now)) {
+                lengths.add(run.length());
             }
         }
-        return median(runs);
+        return median(lengths);
     }
 
     /** The median of {@code durations} (mean of the middle two for an even count), or null when empty. */

@@ -5,6 +5,7 @@ import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.QueueSettings;
+import dev.gpuqueue.core.model.TimeSpan;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -55,11 +56,17 @@ public interface JobReader {
     /** Active (pending, blocked, running) jobs per user id; users without any are absent. */
     Map<Long, Long> activeCountByUser();
 
-    /** Jobs whose {@code started_at} is at or after {@code since}. */
-    List<Job> startedSince(Instant since);
+    /**
+     * How long each job whose {@code started_at} is at or after {@code since} waited: {@code queued_at}
+     * → {@code started_at}. Only the two times are read (statistics over a day of jobs stay cheap).
+     */
+    List<TimeSpan> waitsStartedSince(Instant since);
 
-    /** Terminal jobs whose {@code completed_at} is at or after {@code since}. */
-    List<Job> completedSince(Instant since);
+    /**
+     * How long each completed job (status completed, with a start) whose {@code completed_at} is at or
+     * after {@code since} ran: {@code started_at} → {@code completed_at}.
+     */
+    List<TimeSpan> runsCompletedSince(Instant since);
 
     /** The job's events, oldest first; empty for an unknown job. */
     List<QueueEvent> events(JobId id);

@@ -90,7 +90,7 @@ final class QueueQueries {
                 return new PositionInfo(job, DispatchOrder.effectivePriority(job, settings, now), null, null, null);
             }
             QueueEntry entry = planner.decide(r, now, List.of(job), null).entries().get(id);
-            Duration median = WaitTimes.medianRunTime(r.completedSince(now.minus(WaitTimes.WINDOW)), now);
+            Duration median = WaitTimes.medianRunTime(r.runsCompletedSince(now.minus(WaitTimes.WINDOW)), now);
             return new PositionInfo(job, entry.effectivePriority(), entry.position(), entry.pendingReason(),
                     WaitTimes.estimatedWaitSeconds(entry.position(), settings.maxConcurrent(), median));
         });
@@ -236,7 +236,7 @@ final class QueueQueries {
             QueueStats.Local local = new QueueStats.Local(localRunning, localPending, List.copyOf(allocated),
                     List.copyOf(available), installed.size(), settings.localGpuMaxConcurrent(),
                     settings.localJobMaxConcurrent());
-            Double avgWait = WaitTimes.averageWaitSeconds(r.startedSince(now.minus(WaitTimes.WINDOW)), now);
+            Double avgWait = WaitTimes.averageWaitSeconds(r.waitsStartedSince(now.minus(WaitTimes.WINDOW)), now);
             return new QueueStats(byStatus.get(PENDING), byStatus.get(RUNNING), settings, avgWait, byStatus,
                     r.activeCountByUser(), local);
         });

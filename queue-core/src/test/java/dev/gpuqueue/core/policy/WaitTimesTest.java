@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.Placement;
+import dev.gpuqueue.core.model.TimeSpan;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -13,6 +14,14 @@ import org.junit.jupiter.api.Test;
 
 class WaitTimesTest {
     private static final Instant NOW = T0.plus(Duration.ofDays(2));
+
+    private static TimeSpan waited(Job job) {
+        return new TimeSpan(job.queuedAt(), job.startedAt());
+    }
+
+    private static TimeSpan ran(Job job) {
+        return new TimeSpan(job.startedAt(), job.completedAt());
+    }
 
     /** A job queued at {@code queued}, started {@code waited} later, completed {@code ran} after that. */
     private static Job completed(Instant queued, Duration waited, Duration ran) {
@@ -29,27 +38,29 @@ class WaitTimesTest {
         Job b = completed(recent, Duration.ofSeconds(60), Duration.ofMinutes(1));
         Job running = job().queuedAt(recent).build().dispatched(Placement.localGpus(List.of(1)), recent.plusSeconds(90));
         Job old = completed(NOW.minus(Duration.ofHours(30)), Duration.ofHours(1), Duration.ofMinutes(1));
-        Job pending = job().queuedAt(recent).build();
+        TimeSpan clockSteppedBack = new TimeSpan(recent, recent.minusSeconds(5));
 
-        assertThat(WaitTimes.averageWaitSeconds(List.of(a, b, running, old, pending), NOW)).isEqualTo(60.0);
+        assertThat(WaitTimes.averageWaitSeconds(List.of(waited(a), waited(b), waited(running), waited(old),
+                clockSteppedBack), NOW)).isEqualTo(45.0);
     }
 
     @Test
     void averageWaitIsNullWhenNothingStartedRecently() {
-        assertThat(WaitTimes.averageWaitSeconds(List.of(job().build()), NOW)).isNull();
+        Job old = completed(NOW.minus(Duration.ofHours(30)), Duration.ofHours(1), Duration.ofMinutes(1));
+        assertThat(WaitTimes.averageWaitSeconds(List.of(waited(old)), NOW)).isNull();
+        assertThat(WaitTimes.averageWaitSeconds(List.of(), NOW)).isNull();
     }
 
     @Test
-    void medianRunTimeUsesCompletedJobsOfTheLast24HoursOnly() {
+    void medianRunTimeUsesRunsThatEndedInTheLast24HoursOnly() {
         Instant recent = NOW.minus(Duration.ofHours(5));
-        List<Job> jobs = List.of(
-                completed(recent, Duration.ZERO, Duration.ofMinutes(10)),
-                completed(recent, Duration.ZERO, Duration.ofMinutes(30)),
-                completed(recent, Duration.ZERO, Duration.ofMinutes(20)),
-                completed(NOW.minus(Duration.ofDays(1).plusHours(2)), Duration.ZERO, Duration.ofMinutes(1)),
-                job().running(0).queuedAt(recent).build().failed("exit 1", 1, recent.plusSeconds(5)));
+        List<TimeSpan> runs = List.of(
+                ran(completed(recent, Duration.ZERO, Duration.ofMinutes(10))),
+                ran(completed(recent, Duration.ZERO, Duration.ofMinutes(30))),
+                ran(completed(recent, Duration.ZERO, Duration.ofMinutes(20))),
+                ran(completed(NOW.minus(Duration.ofDays(1).plusHours(2)), Duration.ZERO, Duration.ofMinutes(1))));
 
-        assertThat(WaitTimes.medianRunTime(jobs, NOW)).isEqualTo(Duration.ofMinutes(20));
+        assertThat(WaitTimes.medianRunTime(runs, NOW)).isEqualTo(Duration.ofMinutes(20));
     }
 
     @Test

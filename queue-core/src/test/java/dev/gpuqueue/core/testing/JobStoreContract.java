@@ -22,6 +22,7 @@ import dev.gpuqueue.core.model.QueueEntry;
 import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.model.Target;
+import dev.gpuqueue.core.model.TimeSpan;
 import dev.gpuqueue.core.policy.DispatchOrder;
 import dev.gpuqueue.core.port.JobQuery;
 import dev.gpuqueue.core.port.JobReader;
@@ -238,17 +239,23 @@ public abstract class JobStoreContract {
     }
 
     @Test
-    void startedAndCompletedSinceSelectByTime() {
-        Job early = insert(job().build());
-        Job late = insert(job().build());
+    void waitsAndRunsAreSelectedByWhenTheyEnded() {
+        Job early = insert(job().queuedAt(T0.minusSeconds(30)).build());
+        Job late = insert(job().queuedAt(T0).build());
+        Job failing = insert(job().queuedAt(T0).build());
         Job earlyRunning = store.inTransaction(tx -> tx.update(early, early.dispatched(Placement.localGpus(List.of(0)), T0)));
         store.inTransaction(tx -> tx.update(late, late.dispatched(Placement.localGpus(List.of(1)), T0.plusSeconds(100))));
+        Job failingRunning = store.inTransaction(tx -> tx.update(failing, failing.dispatched(Placement.localGpus(List.of(2)), T0)));
         store.inTransaction(tx -> tx.update(earlyRunning, earlyRunning.completed(0, T0.plusSeconds(200))));
+        store.inTransaction(tx -> tx.update(failingRunning, failingRunning.failed("exit 1", 1, T0.plusSeconds(300))));
 
-        assertThat(jobs(r -> r.startedSince(T0.plusSeconds(50)))).extracting(Job::id).containsExactly(late.id());
-        assertThat(jobs(r -> r.startedSince(T0))).hasSize(2);
-        assertThat(jobs(r -> r.completedSince(T0.plusSeconds(200)))).extracting(Job::id).containsExactly(early.id());
-        assertThat(jobs(r -> r.completedSince(T0.plusSeconds(201)))).isEmpty();
+        assertThat(store.<List<TimeSpan>>read(r -> r.waitsStartedSince(T0.plusSeconds(50))))
+                .containsExactly(new TimeSpan(T0, T0.plusSeconds(100)));
+        assertThat(store.<List<TimeSpan>>read(r -> r.waitsStartedSince(T0))).containsExactlyInAnyOrder(
+                new TimeSpan(T0.minusSeconds(30), T0), new TimeSpan(T0, T0.plusSeconds(100)), new TimeSpan(T0, T0));
+        assertThat(store.<List<TimeSpan>>read(r -> r.runsCompletedSince(T0.plusSeconds(200)))).as("completed jobs only")
+                .containsExactly(new TimeSpan(T0, T0.plusSeconds(200)));
+        assertThat(store.<List<TimeSpan>>read(r -> r.runsCompletedSince(T0.plusSeconds(201)))).isEmpty();
     }
 
     @Test

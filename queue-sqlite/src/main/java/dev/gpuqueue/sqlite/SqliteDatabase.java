@@ -188,7 +188,7 @@ public final class SqliteDatabase implements AutoCloseable {
         waiting.add(unit);
         writeLock.lock();
         try {
-            if (!unit.done) {
+            while (!unit.done) { // units queued before this one may fill a batch without it
                 writeBatch();
             }
         } finally {
@@ -214,11 +214,24 @@ public final class SqliteDatabase implements AutoCloseable {
             result = work.run(handle);
         }
 
-        /** Tells the unit it was rolled back, unless it was never run. */
+        /** Tells the unit it was rolled back, unless it was never run. Never throws. */
         void rolledBack() {
             if (ran) {
                 ran = false;
-                work.rolledBack();
+                try {
+                    work.rolledBack();
+                } catch (Throwable e) {
+                    LOG.log(Level.ERROR, "After a rollback: undoing a unit of work failed", e);
+                }
+            }
+        }
+
+        /** Tells the unit its transaction committed. Never throws. */
+        void committed() {
+            try {
+                work.committed();
+            } catch (Throwable e) {
+                LOG.log(Level.ERROR, "After a commit: a follow-up failed", e);
             }
         }
 
@@ -276,11 +289,7 @@ public final class SqliteDatabase implements AutoCloseable {
         }
         for (Unit<?> unit : batch) {
             if (unit.failure == null) {
-                try {
-                    unit.work.committed();
-                } catch (RuntimeException e) {
-                    LOG.log(Level.ERROR, "After a commit: a follow-up failed", e);
-                }
+                unit.committed();
             }
         }
     }

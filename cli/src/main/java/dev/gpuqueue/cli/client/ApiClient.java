@@ -24,6 +24,11 @@ import java.util.OptionalLong;
 public final class ApiClient {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    static {
+        // a POST whose connection drops before the answer must not be sent again (a second cancel, a second submit)
+        System.setProperty("sun.net.http.retryPost", "false");
+    }
+
     private final String base;
     private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
     private static final int READ_TIMEOUT_MILLIS = 120_000;
@@ -104,8 +109,7 @@ public final class ApiClient {
             if (body != null) {
                 byte[] json = JSON.writeValueAsBytes(body);
                 connection.setRequestProperty("Content-Type", "application/json");
-                connection.setDoOutput(true);
-                connection.setFixedLengthStreamingMode(json.length);
+                connection.setDoOutput(true); // buffered, not streamed: a 401 answer keeps its error body
                 try (OutputStream out = connection.getOutputStream()) {
                     out.write(json);
                 }

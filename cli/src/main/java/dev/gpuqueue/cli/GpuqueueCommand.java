@@ -5,6 +5,8 @@ import dev.gpuqueue.cli.client.GpusCommand;
 import dev.gpuqueue.cli.client.Terminal;
 import dev.gpuqueue.cli.client.JobsCommand;
 import dev.gpuqueue.cli.client.QueueCommand;
+import dev.gpuqueue.cli.client.WorkersCommand;
+import dev.gpuqueue.cli.worker.WorkerCommand;
 import dev.gpuqueue.core.error.QueueException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,8 +17,8 @@ import picocli.CommandLine.Command;
 /** The root command: {@code gpuqueue <command>}. Exit codes: 0 ok, 1 failure, 2 usage. */
 @Command(name = "gpuqueue", mixinStandardHelpOptions = true, version = "gpuqueue 0.1.0",
         description = "Schedules GPU training jobs: priorities, limits, approvals, GPU placement.",
-        subcommands = {ServerCommand.class, JobsCommand.class, QueueCommand.class, GpusCommand.class,
-                UsersCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
+        subcommands = {ServerCommand.class, WorkerCommand.class, JobsCommand.class, QueueCommand.class, GpusCommand.class,
+                WorkersCommand.class, UsersCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class GpuqueueCommand implements Runnable, Terminal {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

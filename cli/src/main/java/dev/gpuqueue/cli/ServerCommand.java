@@ -68,6 +68,11 @@ final class ServerCommand implements Callable<Integer> {
                     + " database or each other's files.")
     String jobUser;
 
+    @Option(names = "--worker-timeout", paramLabel = "SECONDS", defaultValue = "120",
+            description = "Seconds without a heartbeat after which a remote worker is offline and its job requeued"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double workerTimeout;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65_535) {
@@ -76,11 +81,15 @@ final class ServerCommand implements Callable<Integer> {
         if (!(schedulerInterval >= 0.01) || schedulerInterval > 86_400) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--scheduler-interval must be between 0.01 and 86400 seconds");
         }
+        if (!(workerTimeout >= 0.1) || workerTimeout > 86_400) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--worker-timeout must be between 0.1 and 86400 seconds");
+        }
         Path resolvedHome = Homes.resolve(home);
         ServerConfig config = new ServerConfig(host, port, resolvedHome,
                 configsDir != null ? configsDir.toAbsolutePath() : resolvedHome.resolve("configs"), simulateGpus,
                 Duration.ofMillis(Math.round(schedulerInterval * 1000)), allowedHosts, corsOrigins, newDatabase,
-                jobsDir == null ? null : jobsDir.toAbsolutePath(), passEnv, jobUser);
+                jobsDir == null ? null : jobsDir.toAbsolutePath(), passEnv, jobUser,
+                Duration.ofMillis(Math.round(workerTimeout * 1000)));
         PrintWriter out = spec.commandLine().getOut();
         GpuqueueServer server = GpuqueueServer.start(config, out);
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "gpuqueue-shutdown"));

@@ -8,6 +8,7 @@ import dev.gpuqueue.core.model.QueueEntry;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.model.QueueStats;
 import dev.gpuqueue.core.model.UserQueueStatus;
+import dev.gpuqueue.core.model.WorkerStatus;
 import dev.gpuqueue.core.service.PositionInfo;
 import dev.gpuqueue.core.service.SubmitResult;
 import java.time.Instant;
@@ -47,7 +48,7 @@ final class Dtos {
             Instant startedAt, Instant completedAt, double estimatedCost, boolean requiresApproval, Long approvalId,
             int attempt, int maxAttempts, String errorMessage, Map<String, String> metadata,
             List<Integer> allocatedGpus, int numProcesses, String target, boolean anyGpu,
-            Map<String, String> workerLabels, List<Integer> deviceIds, String workerId, Long pid,
+            Map<String, String> workerLabels, List<Integer> deviceIds, String allocatedWorkerId, Long pid,
             Instant processStartedAt, Integer exitCode, Map<String, Object> config) {
 
         static JobDto of(Job j) {
@@ -68,8 +69,8 @@ final class Dtos {
 
     record StatsDto(long queueDepth, long running, int maxConcurrent, int userMaxConcurrent, int teamMaxConcurrent,
             boolean enableFairShare, Double avgWaitSeconds, Map<String, Long> byStatus, Map<String, Long> byUser,
-            Integer localGpuMaxConcurrent, int localJobMaxConcurrent, LocalDto local) {
-        static StatsDto of(QueueStats s) {
+            Integer localGpuMaxConcurrent, int localJobMaxConcurrent, LocalDto local, WorkerCountsDto workers) {
+        static StatsDto of(QueueStats s, Map<WorkerStatus, Long> workers) {
             Map<String, Long> byStatus = new LinkedHashMap<>();
             s.byStatus().entrySet().stream().sorted(Map.Entry.comparingByKey())
                     .forEach(e -> byStatus.put(e.getKey().wireName(), e.getValue()));
@@ -81,7 +82,18 @@ final class Dtos {
             return new StatsDto(s.queueDepth(), s.running(), q.maxConcurrent(), q.userMaxConcurrent(),
                     q.teamMaxConcurrent(), q.enableFairShare(), s.avgWaitSeconds(), byStatus, byUser,
                     q.localGpuMaxConcurrent(), q.localJobMaxConcurrent(), new LocalDto(l.runningJobs(), l.pendingJobs(),
-                            l.allocatedGpus(), l.availableGpus(), l.totalGpus(), l.maxConcurrentGpus(), l.maxConcurrentJobs()));
+                            l.allocatedGpus(), l.availableGpus(), l.totalGpus(), l.maxConcurrentGpus(), l.maxConcurrentJobs()),
+                    WorkerCountsDto.of(workers));
+        }
+    }
+
+    /** Workers per status; {@code total} counts them all. */
+    record WorkerCountsDto(long total, long connecting, long idle, long busy, long draining, long offline) {
+        static WorkerCountsDto of(Map<WorkerStatus, Long> counts) {
+            return new WorkerCountsDto(counts.values().stream().mapToLong(Long::longValue).sum(),
+                    counts.getOrDefault(WorkerStatus.CONNECTING, 0L), counts.getOrDefault(WorkerStatus.IDLE, 0L),
+                    counts.getOrDefault(WorkerStatus.BUSY, 0L), counts.getOrDefault(WorkerStatus.DRAINING, 0L),
+                    counts.getOrDefault(WorkerStatus.OFFLINE, 0L));
         }
     }
 
@@ -149,7 +161,7 @@ final class Dtos {
             List<DeviceAllocationDto> devices) {}
 
     record SystemStatusDto(double timestamp, @JsonProperty("load_avg_5min") Double loadAvg5min, Double memoryPercent, List<GpuDto> gpus,
-            InventoryDto gpuInventory, AllocationDto gpuAllocation) {}
+            InventoryDto gpuInventory, AllocationDto gpuAllocation, List<WorkerDtos.WorkerDto> workers) {}
 
     record HealthDto(String status, String database, String scheduler, List<String> problems) {}
 }

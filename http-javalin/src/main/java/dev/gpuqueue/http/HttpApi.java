@@ -3,6 +3,7 @@ package dev.gpuqueue.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.service.UserAdmin;
+import dev.gpuqueue.core.worker.WorkerAdmin;
 import io.javalin.Javalin;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
@@ -42,6 +43,8 @@ public final class HttpApi {
         JobHandlers jobs = new JobHandlers(deps);
         SystemHandlers system = new SystemHandlers(deps);
         AdminHandlers admin = new AdminHandlers(deps, bodies);
+        WorkerAdminHandlers workerAdmin = new WorkerAdminHandlers(new WorkerAdmin(deps.workers()), deps.callers(), bodies);
+        WorkerHandlers workers = new WorkerHandlers(deps.workers(), bodies);
         return List.of(
                 new Route(HandlerType.GET, "/api/queue", queue::list),
                 new Route(HandlerType.GET, "/api/queue/stats", queue::stats),
@@ -66,7 +69,19 @@ public final class HttpApi {
                 new Route(HandlerType.GET, "/api/admin/users", admin::list),
                 new Route(HandlerType.POST, "/api/admin/users", admin::create),
                 new Route(HandlerType.DELETE, "/api/admin/users/{user_id}", admin::remove),
-                new Route(HandlerType.POST, "/api/admin/users/{user_id}/token", admin::rotate));
+                new Route(HandlerType.POST, "/api/admin/users/{user_id}/token", admin::rotate),
+                new Route(HandlerType.GET, "/api/admin/workers", workerAdmin::list),
+                new Route(HandlerType.POST, "/api/admin/workers", workerAdmin::create),
+                new Route(HandlerType.GET, "/api/admin/workers/{worker_id}", workerAdmin::get),
+                new Route(HandlerType.DELETE, "/api/admin/workers/{worker_id}", workerAdmin::remove),
+                new Route(HandlerType.POST, "/api/admin/workers/{worker_id}/drain", workerAdmin::drain),
+                new Route(HandlerType.POST, "/api/admin/workers/{worker_id}/undrain", workerAdmin::undrain),
+                new Route(HandlerType.POST, "/api/admin/workers/{worker_id}/token", workerAdmin::rotate),
+                new Route(HandlerType.POST, "/api/workers/register", workers::register),
+                new Route(HandlerType.POST, "/api/workers/heartbeat", workers::heartbeat),
+                new Route(HandlerType.POST, "/api/workers/poll", workers::poll),
+                new Route(HandlerType.POST, "/api/workers/jobs/{job_id}/status", workers::status),
+                new Route(HandlerType.POST, "/api/workers/jobs/{job_id}/log", workers::log));
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.gpuqueue.core.service.PriorityChange;
 import dev.gpuqueue.core.service.QueuePage;
 import dev.gpuqueue.core.service.QueueQuery;
 import dev.gpuqueue.core.service.QueueService;
+import dev.gpuqueue.core.worker.WorkerHub;
 import dev.gpuqueue.core.service.SettingsUpdate;
 import dev.gpuqueue.core.service.SubmitRequest;
 import io.javalin.http.Context;
@@ -20,11 +21,13 @@ import java.util.Map;
 /** The {@code /api/queue} handlers: parse, one service call, answer a DTO. */
 final class QueueHandlers {
     private final QueueService service;
+    private final WorkerHub workers;
     private final CallerResolver callers;
     private final Bodies bodies;
 
     QueueHandlers(ApiDependencies deps, Bodies bodies) {
         this.service = deps.service();
+        this.workers = deps.workers();
         this.callers = deps.callers();
         this.bodies = bodies;
     }
@@ -44,7 +47,7 @@ final class QueueHandlers {
 
     void stats(Context ctx) {
         callers.resolve(ctx);
-        ctx.json(Dtos.StatsDto.of(service.stats()));
+        ctx.json(Dtos.StatsDto.of(service.stats(), workers.counts()));
     }
 
     void me(Context ctx) {

@@ -8,6 +8,7 @@ import dev.gpuqueue.core.port.HostStatus;
 import dev.gpuqueue.core.port.StoreHealth;
 import dev.gpuqueue.core.service.QueueService;
 import dev.gpuqueue.core.service.Scheduler;
+import dev.gpuqueue.core.worker.WorkerHub;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,12 +17,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** {@code /api/system/status} and {@code /api/health}. */
+/** {@code /api/system/status} (the host, its GPUs, and the remote workers with theirs) and {@code /api/health}. */
 final class SystemHandlers {
     private static final double MIB = 1 << 20;
 
     private final QueueService service;
     private final Scheduler scheduler;
+    private final WorkerHub workers;
     private final GpuInventory gpus;
     private final HostStatus host;
     private final CallerResolver callers;
@@ -30,6 +32,7 @@ final class SystemHandlers {
     SystemHandlers(ApiDependencies deps) {
         this.service = deps.service();
         this.scheduler = deps.scheduler();
+        this.workers = deps.workers();
         this.gpus = deps.gpus();
         this.host = deps.host();
         this.callers = deps.callers();
@@ -52,7 +55,8 @@ final class SystemHandlers {
         Dtos.AllocationDto allocation = Params.boolParam(ctx, "include_allocation") ? allocation(devices) : null;
         Instant now = clock.instant();
         ctx.json(new Dtos.SystemStatusDto(now.getEpochSecond() + now.getNano() / 1e9, metrics.loadAverage5Min(),
-                metrics.memoryPercent(), gpuDtos, new Dtos.InventoryDto(gpus.backend(), gpus.indices().size()), allocation));
+                metrics.memoryPercent(), gpuDtos, new Dtos.InventoryDto(gpus.backend(), gpus.indices().size()), allocation,
+                workers.views().stream().map(WorkerDtos.WorkerDto::of).toList()));
     }
 
     private Dtos.AllocationDto allocation(List<GpuDevice> devices) {

@@ -34,7 +34,7 @@ abstract class ApiTestBase {
     @BeforeEach
     void startServer() {
         h = new QueueHarness(new InMemoryJobStore());
-        app = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.gpus,
+        app = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.queue.workers(), h.gpus,
                 () -> new HostStatus.HostMetrics(1.5, 42.0), logs(), new UserAdmin(new InMemoryUserDirectory(), h.store,
                 h.clock), CallerResolver.singleUserAdmin(), h.clock), HttpOptions.loopback(), extraRoutes());
         app.start("127.0.0.1", 0);

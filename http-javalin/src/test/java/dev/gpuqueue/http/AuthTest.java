@@ -128,7 +128,7 @@ class AuthTest extends AuthTestBase {
     @Test
     void withoutUsersEveryRequestOnLoopbackIsTheLocalAdminUntilTheFirstUserIsAdded() {
         UserAdmin empty = new UserAdmin(new InMemoryUserDirectory(), h.store, h.clock);
-        Javalin single = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.gpus, HostStatus.unknown(),
+        Javalin single = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.queue.workers(), h.gpus, HostStatus.unknown(),
                 JobLogs.none(), empty, new TokenAuth(empty, true), h.clock));
         HttpApi.start(single, "127.0.0.1", 0, empty);
         String url = "http://127.0.0.1:" + single.port();
@@ -151,7 +151,7 @@ class AuthTest extends AuthTestBase {
     @Test
     void theServerRefusesToListenBeyondLoopbackWithoutUsers() {
         UserAdmin empty = new UserAdmin(new InMemoryUserDirectory(), h.store, h.clock);
-        Javalin open = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.gpus, HostStatus.unknown(),
+        Javalin open = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.queue.workers(), h.gpus, HostStatus.unknown(),
                 JobLogs.none(), empty, new TokenAuth(empty, false), h.clock));
 
         assertThatThrownBy(() -> HttpApi.start(open, "0.0.0.0", 0, empty))

@@ -30,7 +30,7 @@ abstract class AuthTestBase extends ApiTestBase {
         addUser("owner", "rita", Level.RESEARCHER, "alpha");
         addUser("other", "rob", Level.RESEARCHER, "beta");
         addUser("viewer", "vic", Level.VIEWER, null);
-        app = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.gpus, HostStatus.unknown(), JobLogs.none(),
+        app = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.queue.workers(), h.gpus, HostStatus.unknown(), JobLogs.none(),
                 users, new TokenAuth(users, true), h.clock));
         app.start("127.0.0.1", 0);
         base = "http://127.0.0.1:" + app.port();

@@ -40,7 +40,7 @@ class BrowserSecurityTest {
         }
         h = new QueueHarness(new InMemoryJobStore());
         users = new UserAdmin(new InMemoryUserDirectory(), h.store, h.clock);
-        app = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.gpus, HostStatus.unknown(), JobLogs.none(),
+        app = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.queue.workers(), h.gpus, HostStatus.unknown(), JobLogs.none(),
                 users, new TokenAuth(users, true), h.clock), options);
         app.start("127.0.0.1", 0);
         port = app.port();

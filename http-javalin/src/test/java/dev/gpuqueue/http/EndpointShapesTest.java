@@ -55,7 +55,7 @@ class EndpointShapesTest extends ApiTestBase {
 
         assertThat(fields(stats)).containsExactly("queue_depth", "running", "max_concurrent", "user_max_concurrent",
                 "team_max_concurrent", "enable_fair_share", "avg_wait_seconds", "by_status", "by_user",
-                "local_gpu_max_concurrent", "local_job_max_concurrent", "local");
+                "local_gpu_max_concurrent", "local_job_max_concurrent", "local", "workers");
         assertThat(stats.get("queue_depth").asInt()).isEqualTo(1);
         assertThat(stats.get("running").asInt()).isEqualTo(1);
         assertThat(stats.get("max_concurrent").asInt()).isEqualTo(5);
@@ -186,7 +186,7 @@ class EndpointShapesTest extends ApiTestBase {
 
         JsonNode status = get("/api/system/status?include_allocation=true").json();
         assertThat(fields(status)).containsExactly("timestamp", "load_avg_5min", "memory_percent", "gpus",
-                "gpu_inventory", "gpu_allocation");
+                "gpu_inventory", "gpu_allocation", "workers");
         assertThat(status.get("timestamp").asDouble()).isEqualTo(h.clock.instant().getEpochSecond());
         assertThat(status.get("load_avg_5min").asDouble()).isEqualTo(1.5);
         assertThat(status.get("gpu_inventory").toString()).isEqualTo("{\"backend\":\"fake\",\"count\":4}");

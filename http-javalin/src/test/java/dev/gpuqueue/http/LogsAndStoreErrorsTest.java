@@ -39,6 +39,11 @@ class LogsAndStoreErrorsTest extends ApiTestBase {
             }
 
             @Override
+            public long writeAttempt(JobId id, int attempt, long offset, byte[] data) {
+                return offset + data.length;
+            }
+
+            @Override
             public void delete(JobId id) {}
         };
     }

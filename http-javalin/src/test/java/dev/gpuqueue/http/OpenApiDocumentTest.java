@@ -35,7 +35,7 @@ class OpenApiDocumentTest extends ApiTestBase {
             registered.add(route.method().name() + " " + route.path());
         }
 
-        assertThat(registered).hasSize(24);
+        assertThat(registered).hasSize(36);
         assertThat(documented).isEqualTo(registered);
     }
 
@@ -44,7 +44,8 @@ class OpenApiDocumentTest extends ApiTestBase {
         JsonNode document = new ObjectMapper(new YAMLFactory()).readTree(Path.of("../docs/openapi.yaml").toFile());
         document.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames().forEachRemaining(method -> {
             if (METHODS.contains(method)) {
-                String concrete = path.getKey().replace("{job_id}", "nope").replace("{user_id}", "999");
+                String concrete = path.getKey().replace("{job_id}", "nope").replace("{user_id}", "999")
+                        .replace("{worker_id}", "nope");
                 Answer answer = send(HttpRequest.newBuilder(URI.create(base + concrete))
                         .header("Content-Type", "application/json")
                         .method(method.toUpperCase(Locale.ROOT), method.equals("post")
@@ -58,7 +59,7 @@ class OpenApiDocumentTest extends ApiTestBase {
     }
 
     private ApiDependencies dependencies() {
-        return new ApiDependencies(h.service(), h.scheduler(), h.gpus, HostStatus.unknown(),
+        return new ApiDependencies(h.service(), h.scheduler(), h.queue.workers(), h.gpus, HostStatus.unknown(),
                 JobLogs.none(), new UserAdmin(new InMemoryUserDirectory(), h.store, h.clock), CallerResolver.singleUserAdmin(), h.clock);
     }
 }

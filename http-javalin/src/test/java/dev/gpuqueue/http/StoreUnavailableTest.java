@@ -70,7 +70,7 @@ class StoreUnavailableTest {
         BusyStore store = new BusyStore();
         QueueHarness h = new QueueHarness(store, FakeGpuInventory.withGpus(1), new RecordingRunner(),
                 MutableClock.at(TestJobs.T0));
-        Javalin app = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.gpus,
+        Javalin app = HttpApi.create(new ApiDependencies(h.service(), h.scheduler(), h.queue.workers(), h.gpus,
                 HostStatus.unknown(), JobLogs.none(), new UserAdmin(new InMemoryUserDirectory(), h.store, h.clock), CallerResolver.singleUserAdmin(), h.clock));
         app.start("127.0.0.1", 0);
         try {

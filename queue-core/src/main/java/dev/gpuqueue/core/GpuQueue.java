@@ -2,6 +2,7 @@ package dev.gpuqueue.core;
 
 import dev.gpuqueue.core.error.LaunchException;
 import dev.gpuqueue.core.memory.InMemoryJobStore;
+import dev.gpuqueue.core.memory.InMemoryWorkerRegistry;
 import dev.gpuqueue.core.model.GpuDevice;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobSpec;
@@ -14,11 +15,13 @@ import dev.gpuqueue.core.port.JobConfigs;
 import dev.gpuqueue.core.port.JobLogs;
 import dev.gpuqueue.core.port.JobRunner;
 import dev.gpuqueue.core.port.JobStore;
+import dev.gpuqueue.core.port.WorkerRegistry;
 import dev.gpuqueue.core.service.EventStream;
 import dev.gpuqueue.core.service.QueueCore;
 import dev.gpuqueue.core.service.QueueService;
 import dev.gpuqueue.core.service.Reconciler;
 import dev.gpuqueue.core.service.Scheduler;
+import dev.gpuqueue.core.worker.WorkerHub;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,11 +49,14 @@ import java.util.concurrent.CompletableFuture;
 public final class GpuQueue implements AutoCloseable {
     private final JobStore store;
     private final QueueCore core;
+    private final WorkerHub workers;
     private final Lifecycle lifecycle = new Lifecycle();
 
-    private GpuQueue(JobStore store, QueueCore core) {
+    private GpuQueue(JobStore store, QueueCore core, WorkerHub workers) {
         this.store = store;
         this.core = core;
+        this.workers = workers;
+        workers.onAssignable(core.scheduler()::runOnce);
     }
 
     public static Builder builder() {
@@ -74,6 +80,11 @@ public final class GpuQueue implements AutoCloseable {
         return store;
     }
 
+    /** The remote workers: who is online, what each runs, their reports ({@code gpuqueue worker} talks to it). */
+    public WorkerHub workers() {
+        return workers;
+    }
+
     /** Recovers jobs left running by an earlier process, runs a pass, then starts the background loop. */
     public GpuQueue start() {
         startIn(lifecycle);
@@ -81,12 +92,13 @@ public final class GpuQueue implements AutoCloseable {
     }
 
     /**
-     * Starts the queue's parts in {@code parts} (recovery, then the scheduler loop), after whatever
-     * it started before (the database), so that stopping it stops the loop first; returns what
-     * recovery found.
+     * Starts the queue's parts in {@code parts} (recovery, the workers' liveness checks, then the
+     * scheduler loop), after whatever it started before (the database), so that stopping it stops the
+     * loop first; returns what recovery found.
      */
     public Reconciler.Report startIn(Lifecycle parts) {
         Reconciler.Report report = parts.start("recovery", this::recover, done -> {});
+        parts.start("worker hub", workers::start, workers::stop);
         parts.start("scheduler loop", scheduler()::start, scheduler()::stop);
         return report;
     }
@@ -101,6 +113,7 @@ public final class GpuQueue implements AutoCloseable {
     public void close() {
         lifecycle.close();
         scheduler().stop();
+        workers.stop();
     }
 
     /** Assembles a {@link GpuQueue}; every part has a default. Not thread-safe. */
@@ -115,6 +128,8 @@ public final class GpuQueue implements AutoCloseable {
         private Duration stopGrace = Scheduler.DEFAULT_STOP_GRACE;
         private Duration stopConfirmWait = Scheduler.DEFAULT_STOP_CONFIRM_WAIT;
         private int eventBuffer = EventStream.DEFAULT_BUFFER;
+        private WorkerRegistry workerRegistry;
+        private Duration workerTimeout = WorkerHub.DEFAULT_OFFLINE_AFTER;
 
         private Builder() {
             runner(NoLocalRunner.INSTANCE);
@@ -151,7 +166,14 @@ public final class GpuQueue implements AutoCloseable {
         /** Named job configs from a map. */
         public Builder configs(Map<String, JobSpec> configs) { return configs(JobConfigs.of(configs)); }
 
+        /** Where job output is read, and where remote workers' output is kept; default: nowhere. */
         public Builder logs(JobLogs logs) { this.logs = Objects.requireNonNull(logs); return this; }
+
+        /** The remote workers admins created; default: a new in-memory registry. */
+        public Builder workers(WorkerRegistry registry) { this.workerRegistry = Objects.requireNonNull(registry); return this; }
+
+        /** How long a worker may stay silent before it is offline and its job requeued; default 120 s. */
+        public Builder workerTimeout(Duration timeout) { this.workerTimeout = Objects.requireNonNull(timeout); return this; }
 
         public Builder clock(Clock clock) { this.clock = Objects.requireNonNull(clock); return this; }
 
@@ -173,8 +195,12 @@ public final class GpuQueue implements AutoCloseable {
 
         public GpuQueue build() {
             JobStore chosen = store != null ? store : new InMemoryJobStore();
-            return new GpuQueue(chosen, QueueCore.assemble(new QueueCore.Parts(chosen, gpus, List.copyOf(runners.values()),
-                    configs, logs, clock, interval, stopGrace, stopConfirmWait, eventBuffer)));
+            WorkerHub hub = new WorkerHub(workerRegistry != null ? workerRegistry : new InMemoryWorkerRegistry(), chosen,
+                    logs, clock, workerTimeout);
+            Map<String, JobRunner> all = new LinkedHashMap<>(runners);
+            all.putIfAbsent(hub.runner().name(), hub.runner());
+            return new GpuQueue(chosen, QueueCore.assemble(new QueueCore.Parts(chosen, gpus, List.copyOf(all.values()),
+                    hub::online, configs, logs, clock, interval, stopGrace, stopConfirmWait, eventBuffer)), hub);
         }
     }
 

@@ -10,12 +10,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The JSON columns: GPU lists, string maps, and the resolved job config. Thread-safe. */
+/** The JSON columns: GPU lists, string maps, arrays of objects, and the resolved job config. Thread-safe. */
 final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final TypeReference<List<Integer>> INTS = new TypeReference<>() {};
     private static final TypeReference<Map<String, String>> STRINGS = new TypeReference<>() {};
     private static final TypeReference<Map<String, Object>> FIELDS = new TypeReference<>() {};
+    private static final TypeReference<List<Map<String, Object>>> OBJECTS = new TypeReference<>() {};
 
     private Json() {}
 
@@ -53,6 +54,11 @@ final class Json {
 
     static Map<String, String> strings(String json) {
         return json == null ? Map.of() : readType(json, STRINGS);
+    }
+
+    /** A JSON array of objects, each as a map of its fields (numbers as Integer, Long or Double). */
+    static List<Map<String, Object>> objects(String json) {
+        return json == null ? List.of() : readType(json, OBJECTS);
     }
 
     /** A JSON literal (number, boolean or null) as Integer, Double, Boolean or null. */

@@ -5,6 +5,7 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.core.port.UserDirectory;
+import dev.gpuqueue.core.port.WorkerRegistry;
 import java.time.Clock;
 
 /**
@@ -23,6 +24,7 @@ public final class SqliteModule extends AbstractModule {
         bind(SqliteDatabase.class).toInstance(db);
         bind(JobStore.class).to(SqliteJobStore.class);
         bind(UserDirectory.class).to(SqliteUserDirectory.class);
+        bind(WorkerRegistry.class).to(SqliteWorkerRegistry.class);
     }
 
     @Provides
@@ -35,5 +37,11 @@ public final class SqliteModule extends AbstractModule {
     @Singleton
     SqliteUserDirectory userDirectory(Clock clock) {
         return new SqliteUserDirectory(db, clock);
+    }
+
+    @Provides
+    @Singleton
+    SqliteWorkerRegistry workerRegistry() {
+        return new SqliteWorkerRegistry(db);
     }
 }

@@ -126,7 +126,7 @@ class DatabaseFileTest {
                     .isEqualTo(1);
             List<Integer> versions = upgraded.read(h -> h.createQuery("SELECT version FROM schema_version ORDER BY version")
                     .mapTo(Integer.class).list());
-            assertThat(versions).containsExactly(1, 2, 3, 4, 5);
+            assertThat(versions).containsExactly(1, 2, 3, 4, 5, 6);
             List<QueueEvent> events = store.read(r -> r.events(local.id()));
             assertThat(events).singleElement().satisfies(e -> {
                 assertThat(e.type()).isEqualTo(QueueEvent.Type.SUBMITTED);

@@ -8,11 +8,15 @@ import com.google.inject.Guice;
 import com.google.inject.Injector;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.Level;
+import dev.gpuqueue.core.model.Worker;
 import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.core.port.UserDirectory;
+import dev.gpuqueue.core.port.WorkerRegistry;
 import dev.gpuqueue.core.service.ApiTokens;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +46,13 @@ class SqliteModuleTest {
             assertThat(users.findByTokenHash(ApiTokens.hash(token))).isPresent();
             assertThat(injector.getInstance(JobStore.class)).isSameAs(store);
             assertThat(injector.getInstance(SqliteDatabase.class)).isSameAs(db);
+
+            WorkerRegistry workers = injector.getInstance(WorkerRegistry.class);
+            Worker worker = Worker.created("w1", null, Map.of(), Instant.parse("2024-05-01T12:00:00Z"));
+            workers.add(worker, "worker-hash");
+            assertThat(workers).isInstanceOf(SqliteWorkerRegistry.class);
+            assertThat(injector.getInstance(WorkerRegistry.class)).isSameAs(workers);
+            assertThat(new SqliteWorkerRegistry(db).find("w1")).as("stored in the same database").contains(worker);
         }
     }
 }

@@ -11,8 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.OptionalLong;
 
-/** Job output from {@code logs/<job_id>.log}, read while the job still writes it. Thread-safe. */
+/**
+ * Job output in {@code logs/<job_id>.log}: read while the job still writes it, and written here for
+ * attempts that run on remote workers. Thread-safe.
+ */
 public final class FileJobLogs implements JobLogs {
     private final JobFiles files;
 
@@ -39,6 +43,45 @@ public final class FileJobLogs implements JobLogs {
             throw new StoreUnavailableException("cannot read the log of job " + id + " now ("
                     + ProcessJobRunner.withoutPaths(e.getMessage()) + ")", e);
         }
+    }
+
+    /**
+     * Writes a remote attempt's output into the job's log: the attempt's output starts where the log
+     * ended when its first chunk arrived (remembered in {@code <job_id>.<attempt>.base}), and each
+     * chunk is written at its place there, so a chunk sent twice changes nothing and one that would
+     * leave a gap is not written (the answer says where to resume).
+     */
+    @Override
+    public synchronized long writeAttempt(JobId id, int attempt, long offset, byte[] data) {
+        try {
+            Path log = files.privateLog(id);
+            try (FileChannel channel = FileChannel.open(log, StandardOpenOption.WRITE)) {
+                long base = attemptBase(id, attempt, channel.size());
+                long kept = channel.size() - base;
+                if (offset > kept) {
+                    return kept;
+                }
+                ByteBuffer buffer = ByteBuffer.wrap(data);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer, base + offset + buffer.position());
+                }
+                return Math.max(kept, offset + data.length);
+            }
+        } catch (IOException e) {
+            throw new StoreUnavailableException("cannot write the log of job " + id + " now ("
+                    + ProcessJobRunner.withoutPaths(e.getMessage()) + ")", e);
+        }
+    }
+
+    /** Where the attempt's output starts in the log: recorded when its first chunk comes ({@code size} then). */
+    private long attemptBase(JobId id, int attempt, long size) throws IOException {
+        Path marker = files.attemptBaseFile(id, attempt);
+        OptionalLong recorded = files.readLong(marker);
+        if (recorded.isPresent()) {
+            return recorded.getAsLong();
+        }
+        files.writePrivate(marker, Long.toString(size));
+        return size;
     }
 
     @Override

@@ -59,6 +59,7 @@ final class JobEnvironment {
         env.put("CUDA_VISIBLE_DEVICES", job.allocatedGpus().stream().map(visibleDevice::apply)
                 .collect(Collectors.joining(",")));
         env.put("GPUQUEUE_JOB_ID", job.id().value());
+        env.put("GPUQUEUE_ATTEMPT", String.valueOf(job.attempt()));
         env.put("GPUQUEUE_NUM_PROCESSES", String.valueOf(job.numProcesses()));
         return env;
     }

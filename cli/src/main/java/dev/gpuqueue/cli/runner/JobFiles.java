@@ -11,11 +11,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
  * Where a job's files live in the logs directory: {@code <job_id>.log} (its output, all attempts),
- * and per attempt {@code <job_id>.<attempt>.pid} and {@code <job_id>.<attempt>.exit}. Job ids are
+ * and per attempt {@code <job_id>.<attempt>.pid} and {@code <job_id>.<attempt>.exit} (and, for an attempt run
+ * on a remote worker, {@code <job_id>.<attempt>.base}). Job ids are
  * URL-safe, so these names never leave the directory. Thread-safe.
  */
 final class JobFiles {
@@ -64,14 +66,36 @@ final class JobFiles {
         return dir.resolve(id.value() + "." + attempt + ".exit");
     }
 
+    /** Where a remote attempt's output starts in the job's log (written by {@link FileJobLogs#writeAttempt}). */
+    Path attemptBaseFile(JobId id, int attempt) {
+        return dir.resolve(id.value() + "." + attempt + ".base");
+    }
+
     /** The whole number in {@code file}, or empty when it is missing or unreadable. */
     OptionalInt readInt(Path file) {
+        OptionalLong value = readLong(file);
+        return value.isPresent() && value.getAsLong() == (int) value.getAsLong()
+                ? OptionalInt.of((int) value.getAsLong()) : OptionalInt.empty();
+    }
+
+    /** The whole number in {@code file}, or empty when it is missing or unreadable. */
+    OptionalLong readLong(Path file) {
         try {
             String text = Files.readString(file, StandardCharsets.UTF_8).strip();
-            return text.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(text));
+            return text.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(text));
         } catch (IOException | NumberFormatException e) {
-            return OptionalInt.empty();
+            return OptionalLong.empty();
         }
+    }
+
+    /** Writes {@code text} to {@code file} readable by this user only, replacing it atomically. */
+    void writePrivate(Path file, String text) throws IOException {
+        prepare();
+        Path temp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp",
+                PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+        Files.writeString(temp, text, StandardCharsets.UTF_8);
+        Files.move(temp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Deletes every file of the job. */

@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Finds and stops every process of a job: its process group (signalled through {@code kill}, which
  * Java cannot do itself) and every process whose environment carries the job's
- * {@code GPUQUEUE_JOB_ID} (readable in {@code /proc}), which also finds processes that left the group
- * with {@code setsid}. A group is signalled only while its leader is known to be the job's own, so a
+ * {@code GPUQUEUE_JOB_ID} and attempt's {@code GPUQUEUE_ATTEMPT} (readable in {@code /proc}), which also
+ * finds processes that left the group with {@code setsid}; another attempt of the same job (on a
+ * second worker on this machine, say) is never touched. A group is signalled only while its leader is known to be the job's own, so a
  * recycled group id is never hit. Stateless.
  */
 final class JobProcesses {
@@ -32,31 +33,37 @@ final class JobProcesses {
      * is gone) and to every process carrying the job's id, up to {@code grace} for them to exit, then
      * SIGKILL. Returns the pids still there after that (empty when all are gone).
      */
-    static List<Long> stopAll(JobId id, Long group, Duration grace) {
-        if (!anyLeft(id, group)) {
+    static List<Long> stopAll(JobId id, int attempt, Long group, Duration grace) {
+        if (!anyLeft(id, attempt, group)) {
             return List.of();
         }
-        signalAll(id, group, "TERM");
-        if (awaitGone(id, group, grace)) {
+        signalAll(id, attempt, group, "TERM");
+        if (awaitGone(id, attempt, group, grace)) {
             return List.of();
         }
         Long stillThere = group != null && groupExists(group) ? group : null; // an empty group's id may be reused
-        signalAll(id, stillThere, "KILL");
-        awaitGone(id, stillThere, KILL_WAIT);
-        List<Long> left = new ArrayList<>(carrying(id));
+        signalAll(id, attempt, stillThere, "KILL");
+        awaitGone(id, attempt, stillThere, KILL_WAIT);
+        List<Long> left = new ArrayList<>(carrying(id, attempt));
         if (stillThere != null && groupExists(stillThere)) {
             left.add(-stillThere);
         }
         return left;
     }
 
-    /** Pids of the live processes whose environment has {@code GPUQUEUE_JOB_ID=<id>}. */
-    static List<Long> carrying(JobId id) {
-        byte[] marker = ("GPUQUEUE_JOB_ID=" + id.value()).getBytes(StandardCharsets.UTF_8);
+    /**
+     * Pids of the live processes whose environment has {@code GPUQUEUE_JOB_ID=<id>} and, unless
+     * {@code attempt} is null, {@code GPUQUEUE_ATTEMPT=<attempt>}.
+     */
+    static List<Long> carrying(JobId id, Integer attempt) {
+        List<byte[]> markers = new ArrayList<>(List.of(("GPUQUEUE_JOB_ID=" + id.value()).getBytes(StandardCharsets.UTF_8)));
+        if (attempt != null) {
+            markers.add(("GPUQUEUE_ATTEMPT=" + attempt).getBytes(StandardCharsets.UTF_8));
+        }
         List<Long> pids = new ArrayList<>();
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
             for (Path proc : procs) {
-                if (hasEntry(proc.resolve("environ"), marker)) {
+                if (hasEntries(proc.resolve("environ"), markers)) {
                     pids.add(Long.parseLong(proc.getFileName().toString()));
                 }
             }
@@ -99,15 +106,15 @@ final class JobProcesses {
         }
     }
 
-    private static boolean anyLeft(JobId id, Long group) {
-        return group != null && groupExists(group) || !carrying(id).isEmpty();
+    private static boolean anyLeft(JobId id, int attempt, Long group) {
+        return group != null && groupExists(group) || !carrying(id, attempt).isEmpty();
     }
 
-    private static void signalAll(JobId id, Long group, String signal) {
+    private static void signalAll(JobId id, int attempt, Long group, String signal) {
         if (group != null) {
             run("kill", "-" + signal, "--", "-" + group);
         }
-        for (long pid : carrying(id)) {
+        for (long pid : carrying(id, attempt)) {
             ProcessHandle.of(pid).ifPresent(p -> {
                 if (signal.equals("KILL")) {
                     p.destroyForcibly();
@@ -119,9 +126,9 @@ final class JobProcesses {
     }
 
     /** Waits up to {@code timeout} until nothing of the job is left; true when nothing is. */
-    static boolean awaitGone(JobId id, Long group, Duration timeout) {
+    static boolean awaitGone(JobId id, int attempt, Long group, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
-        while (anyLeft(id, group)) {
+        while (anyLeft(id, attempt, group)) {
             if (Instant.now().isAfter(deadline)) {
                 return false;
             }
@@ -135,23 +142,27 @@ final class JobProcesses {
         return true;
     }
 
-    private static boolean hasEntry(Path environ, byte[] marker) {
+    /** Whether the environment file holds every one of {@code markers} as a whole entry. */
+    private static boolean hasEntries(Path environ, List<byte[]> markers) {
         byte[] env;
         try {
             env = Files.readAllBytes(environ);
         } catch (IOException | SecurityException gone) {
             return false;
         }
+        int found = 0;
         int start = 0;
         for (int i = 0; i <= env.length; i++) {
             if (i == env.length || env[i] == 0) {
-                if (i - start == marker.length && Arrays.equals(env, start, i, marker, 0, marker.length)) {
-                    return true;
+                for (byte[] marker : markers) {
+                    if (i - start == marker.length && Arrays.equals(env, start, i, marker, 0, marker.length)) {
+                        found++;
+                    }
                 }
                 start = i + 1;
             }
         }
-        return false;
+        return found == markers.size();
     }
 
     private static int run(String... command) {

@@ -229,12 +229,12 @@ public final class ProcessJobRunner implements JobRunner {
                 // the stop gave up (processes stuck); what is left is dealt with below
             }
         }
-        List<Long> left = JobProcesses.stopAll(job.id(), group, STRAY_GRACE);
+        List<Long> left = JobProcesses.stopAll(job.id(), job.attempt(), group, STRAY_GRACE);
         while (!left.isEmpty()) {
             LOG.log(Level.WARNING, "Job {0}: processes {1} are still there after SIGKILL; the job keeps its GPUs until"
                     + " they are gone (trying again in {2} s)", job.id(), left, LEFTOVER_RECHECK.toSeconds());
             TimeUnit.MILLISECONDS.sleep(LEFTOVER_RECHECK.toMillis());
-            left = JobProcesses.stopAll(job.id(), null, STRAY_GRACE);
+            left = JobProcesses.stopAll(job.id(), job.attempt(), null, STRAY_GRACE);
         }
     }
 
@@ -324,7 +324,7 @@ public final class ProcessJobRunner implements JobRunner {
         try {
             Process child = children.get(key(job));
             boolean leaderRuns = child != null ? child.isAlive() : handle(job).isPresent();
-            left = JobProcesses.stopAll(job.id(), leaderRuns ? leaderPid(job) : null, grace);
+            left = JobProcesses.stopAll(job.id(), job.attempt(), leaderRuns ? leaderPid(job) : null, grace);
         } finally {
             stops.remove(key(job), done);
             done.complete(null);
@@ -339,6 +339,6 @@ public final class ProcessJobRunner implements JobRunner {
 
     /** A job's id as it appears in its processes' environment, for tests that look for leftovers. */
     static List<Long> processesOf(JobId id) {
-        return JobProcesses.carrying(id);
+        return JobProcesses.carrying(id, null);
     }
 }

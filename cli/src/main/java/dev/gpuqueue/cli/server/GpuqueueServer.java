@@ -18,9 +18,11 @@ import dev.gpuqueue.core.port.HostStatus;
 import dev.gpuqueue.core.port.JobConfigs;
 import dev.gpuqueue.core.port.JobLogs;
 import dev.gpuqueue.core.port.JobStore;
+import dev.gpuqueue.core.port.WorkerRegistry;
 import dev.gpuqueue.core.service.Reconciler;
 import dev.gpuqueue.core.service.Scheduler;
 import dev.gpuqueue.core.service.UserAdmin;
+import dev.gpuqueue.core.worker.WorkerHub;
 import dev.gpuqueue.gpu.GpuInventories;
 import dev.gpuqueue.gpu.GpuModule;
 import dev.gpuqueue.http.ApiDependencies;
@@ -117,15 +119,17 @@ public final class GpuqueueServer {
                 .logs(injector.getInstance(JobLogs.class))
                 .clock(clock)
                 .schedulerInterval(config.schedulerInterval())
+                .workers(injector.getInstance(WorkerRegistry.class))
+                .workerTimeout(config.workerTimeout())
                 .build();
         Reconciler.Report recovery = queue.startIn(lifecycle);
         UserAdmin users = injector.getInstance(UserAdmin.class);
-        ApiDependencies deps = new ApiDependencies(queue.service(), queue.scheduler(), gpus.inventory(),
+        ApiDependencies deps = new ApiDependencies(queue.service(), queue.scheduler(), queue.workers(), gpus.inventory(),
                 injector.getInstance(HostStatus.class), injector.getInstance(JobLogs.class), users,
                 new TokenAuth(users, HttpApi.isLoopback(config.host())), clock);
         app = lifecycle.start("HTTP server",
                 () -> HttpApi.start(HttpApi.create(deps, http), config.host(), config.port(), users), Javalin::stop);
-        printSummary(config, db, gpus, users, recovery, out);
+        printSummary(config, db, gpus, users, queue.workers(), recovery, out);
     }
 
     /** The names of the parts running, in start order. */
@@ -134,7 +138,7 @@ public final class GpuqueueServer {
     }
 
     private void printSummary(ServerConfig config, SqliteDatabase db, GpuInventories.Selection gpus, UserAdmin users,
-            Reconciler.Report recovery, PrintWriter console) {
+            WorkerHub workers, Reconciler.Report recovery, PrintWriter console) {
         StringWriter summary = new StringWriter();
         PrintWriter out = new PrintWriter(summary);
         String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
@@ -152,6 +156,8 @@ public final class GpuqueueServer {
                 ? "single-user mode (no users yet; every request acts as admin 'local'; loopback only)"
                 : "users mode (bearer tokens)");
         out.printf("  scheduler:  every %ss%n", Scheduler.formatSeconds(config.schedulerInterval()));
+        out.printf("  workers:    %d registered, offline after %ss without a heartbeat%n", workers.views().size(),
+                Scheduler.formatSeconds(config.workerTimeout()));
         out.printf("  recovered:  %d finished while down, %d adopted, %d requeued, %d failed as lost%n",
                 recovery.finished().size(), recovery.adopted().size(), recovery.requeued().size(), recovery.failed().size());
         console.print(summary); // one write, so whoever watches the output never sees half of it

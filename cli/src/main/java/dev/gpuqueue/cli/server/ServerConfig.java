@@ -1,5 +1,6 @@
 package dev.gpuqueue.cli.server;
 
+import dev.gpuqueue.core.worker.WorkerHub;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -8,11 +9,12 @@ import java.util.List;
  * How to run the server: where to listen and which host names and browser origins to accept, the
  * state directory (database, configs, logs) and whether to start a new database where one went
  * missing, simulated GPUs if any, the scheduler interval, and how jobs run (their directory, the
- * extra variables they may see, the OS user they run as). Immutable.
+ * extra variables they may see, the OS user they run as), and how long a remote worker may stay
+ * silent before it is offline. Immutable.
  */
 public record ServerConfig(String host, int port, Path home, Path configsDir, String simulateGpus,
         Duration schedulerInterval, List<String> allowedHosts, List<String> corsOrigins, boolean newDatabase,
-        Path jobsDir, List<String> passEnv, String jobUser) {
+        Path jobsDir, List<String> passEnv, String jobUser, Duration workerTimeout) {
 
     public ServerConfig {
         allowedHosts = List.copyOf(allowedHosts);
@@ -24,7 +26,7 @@ public record ServerConfig(String host, int port, Path home, Path configsDir, St
     public static ServerConfig of(String host, int port, Path home, Path configsDir, String simulateGpus,
             Duration schedulerInterval) {
         return new ServerConfig(host, port, home, configsDir, simulateGpus, schedulerInterval, List.of(), List.of(),
-                false, null, List.of(), null);
+                false, null, List.of(), null, WorkerHub.DEFAULT_OFFLINE_AFTER);
     }
 
     public Path logsDir() {

@@ -95,7 +95,7 @@ class ProcessJobRunnerTest {
         assertThat(Files.readString(home.resolve("logs").resolve(id.value() + ".1.exit")).strip()).isEqualTo("3");
         String log = log(id);
         assertThat(log).contains("CUDA_DEVICE_ORDER=PCI_BUS_ID", "CUDA_VISIBLE_DEVICES=0", "GPUQUEUE_JOB_ID=" + id.value(),
-                "GPUQUEUE_NUM_PROCESSES=1", "FOO=bar", "PASSED_ONE=1", "LC_ALL=C", "FROM_CONFIG=yes", "to-stderr");
+                "GPUQUEUE_NUM_PROCESSES=1", "GPUQUEUE_ATTEMPT=1", "FOO=bar", "PASSED_ONE=1", "LC_ALL=C", "FROM_CONFIG=yes", "to-stderr");
         assertThat(log).doesNotContain("GPUQUEUE_TOKEN").doesNotContain("secret").doesNotContain("GPUQUEUE_URL")
                 .doesNotContain("GPUQUEUE_SNEAKY").doesNotContain("MY_SERVER_SECRET").doesNotContain("hunter2");
         assertThat(log).contains("PWD=" + jobs.resolve(id.value()));

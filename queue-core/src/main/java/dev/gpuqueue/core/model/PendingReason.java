@@ -20,6 +20,7 @@ public record PendingReason(Kind kind, String message) {
         WAITING_FOR_DEVICES,
         BEHIND_GPU_JOB,
         NO_WORKER,
+        WORKERS_BUSY,
         NO_RUNNER,
         CAN_NEVER_FIT,
         AWAITING_APPROVAL
@@ -64,8 +65,14 @@ public record PendingReason(Kind kind, String message) {
         return new PendingReason(Kind.BEHIND_GPU_JOB, "behind a job waiting for GPUs");
     }
 
-    public static PendingReason noWorker() {
-        return new PendingReason(Kind.NO_WORKER, "waiting for an idle worker that matches");
+    /** No online worker can run the job: {@code message} says what it needs. */
+    public static PendingReason noWorker(String message) {
+        return new PendingReason(Kind.NO_WORKER, message);
+    }
+
+    /** Workers that can run the job are online, but none is idle: {@code message} says how many. */
+    public static PendingReason workersBusy(String message) {
+        return new PendingReason(Kind.WORKERS_BUSY, message);
     }
 
     /** A job that names a runner (a cloud provider) that is not registered. */

@@ -69,6 +69,11 @@ public record QueueEvent(long id, Type type, Instant at, String actor, JobId job
         return new QueueEvent(0, Type.SETTINGS_CHANGED, at, actor, null, null, null, null, detail);
     }
 
+    /** A change of a remote worker (created, online, offline, draining, removed, new token); not stored yet. */
+    public static QueueEvent workerChanged(Instant at, String actor, String detail) {
+        return new QueueEvent(0, Type.WORKER_CHANGED, at, actor, null, null, null, null, detail);
+    }
+
     /** A change of user {@code userId} (added, removed, new token); not stored yet. */
     public static QueueEvent userChanged(long userId, Instant at, String actor, String detail) {
         return new QueueEvent(0, Type.USER_CHANGED, at, actor, null, userId, null, null, detail);

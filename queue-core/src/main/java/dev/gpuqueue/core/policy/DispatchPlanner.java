@@ -1,6 +1,7 @@
 package dev.gpuqueue.core.policy;
 
 import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.OnlineWorker;
 import dev.gpuqueue.core.model.PendingReason;
 import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.model.QueueEntry;
@@ -8,9 +9,11 @@ import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.model.Target;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -21,9 +24,11 @@ import java.util.TreeSet;
  *   <li>global limit: when running jobs reach {@code max_concurrent}, the pass stops;
  *   <li>user limit: a user at {@code user_max_concurrent} is skipped, the pass goes on;
  *   <li>team limit (fair share on, job has a team): a team at {@code team_max_concurrent} is skipped;
- *   <li>placement: a job that names its runner (a cloud job) goes to that runner; local jobs need
- *       the local job and GPU limits and free GPUs. A local job that does not fit blocks local placement for the rest
- *       of the pass (head of line), while other kinds behind it still go on.
+ *   <li>placement: a job that names its runner (a cloud job) goes to that runner; a job with target
+ *       {@code worker} goes to an idle matching worker ({@link WorkerMatching}) or waits; {@code auto}
+ *       takes an idle matching worker when there is one, else the local GPUs; local placement needs
+ *       the local job and GPU limits and free GPUs. A local job that does not fit blocks local
+ *       placement for the rest of the pass (head of line), while other kinds behind it still go on.
  * </ol>
  * Every limit counts running jobs of every kind, including those started earlier in the same pass.
  * Stateless; each call works on its own tallies.
@@ -70,7 +75,10 @@ public final class DispatchPlanner {
         Optional<String> neverFit = job.wantsLocalGpus()
                 ? GpuPlacement.neverFitReason(job, input.gpus(), settings)
                 : Optional.empty();
-        if (neverFit.isPresent()) {
+        // An auto job too big for this machine still runs on a worker that can take it.
+        boolean workerCouldTake = job.target() == Target.AUTO
+                && input.workers().stream().anyMatch(w -> WorkerMatching.canRun(job, w));
+        if (neverFit.isPresent() && !workerCouldTake) {
             return PendingReason.canNeverFit(neverFit.get());
         }
         if (state.running >= settings.maxConcurrent()) {
@@ -89,8 +97,13 @@ public final class DispatchPlanner {
         if (job.namedRunner() != null) {
             return input.runners().contains(job.namedRunner()) ? null : PendingReason.noRunner(job.namedRunner());
         }
-        if (job.target() == Target.WORKER) {
-            return PendingReason.noWorker();
+        if (job.target() != Target.LOCAL) {
+            if (WorkerMatching.choose(job, input.workers(), state.busyWorkers).isPresent()) {
+                return null;
+            }
+            if (job.target() == Target.WORKER || neverFit.isPresent()) {
+                return WorkerMatching.waitReason(job, input.workers(), state.busyWorkers);
+            }
         }
         if (state.localBlock != null) {
             return state.localBlock;
@@ -115,6 +128,8 @@ public final class DispatchPlanner {
     /** Running counts as the pass goes (starts made during the pass count at once), and the head-of-line block. */
     private static final class State {
         private final SortedSet<Integer> installed;
+        private final List<OnlineWorker> workers;
+        private final Set<String> busyWorkers;
         private final Map<Long, Integer> perUser;
         private final Map<String, Integer> perTeam;
         private final SortedSet<Integer> heldGpus;
@@ -124,6 +139,8 @@ public final class DispatchPlanner {
 
         State(PassInput input) {
             installed = input.gpus();
+            workers = input.workers();
+            busyWorkers = new HashSet<>();
             perUser = new HashMap<>();
             perTeam = new HashMap<>();
             heldGpus = new TreeSet<>();
@@ -135,6 +152,8 @@ public final class DispatchPlanner {
         /** The final state of a plan, to judge jobs beyond its prefix. */
         State(PassPlan.Tail tail) {
             installed = tail.input().gpus();
+            workers = tail.input().workers();
+            busyWorkers = new HashSet<>(tail.busyWorkers());
             perUser = new HashMap<>(tail.perUser());
             perTeam = new HashMap<>(tail.perTeam());
             heldGpus = new TreeSet<>(tail.heldGpus());
@@ -146,6 +165,12 @@ public final class DispatchPlanner {
         Placement place(Job job) {
             if (job.namedRunner() != null) {
                 return Placement.on(job.namedRunner());
+            }
+            if (job.target() != Target.LOCAL) {
+                Optional<OnlineWorker> worker = WorkerMatching.choose(job, workers, busyWorkers);
+                if (worker.isPresent()) {
+                    return Placement.worker(worker.get().id());
+                }
             }
             return Placement.localGpus(GpuPlacement.choose(job, freeGpus()).orElseThrow());
         }
@@ -160,6 +185,9 @@ public final class DispatchPlanner {
                 localJobs++;
                 heldGpus.addAll(placement.gpus());
             }
+            if (placement.onWorker()) {
+                busyWorkers.add(placement.workerId());
+            }
         }
 
         SortedSet<Integer> freeGpus() {
@@ -171,11 +199,12 @@ public final class DispatchPlanner {
         PassPlan.Tail tail(PassInput input) {
             boolean globalStop = running >= input.settings().maxConcurrent();
             // Nothing behind the prefix can start: the global limit is reached, or local placement is
-            // blocked and no other runner (a cloud provider, a worker) has a job it could take.
-            boolean otherCouldStart = input.namedRunnerJobsPending();
+            // blocked and no other runner (a cloud provider, an idle worker) could take a job.
+            boolean otherCouldStart = input.namedRunnerJobsPending()
+                    || workers.stream().anyMatch(w -> !w.draining() && !busyWorkers.contains(w.id()));
             boolean saturated = globalStop || (localBlock != null && !otherCouldStart);
             return new PassPlan.Tail(input, running, localJobs, Map.copyOf(perUser), Map.copyOf(perTeam),
-                    new TreeSet<>(heldGpus), localBlock, globalStop, saturated);
+                    new TreeSet<>(heldGpus), busyWorkers, localBlock, globalStop, saturated);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.gpuqueue.core.policy;
 
 import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.OnlineWorker;
 import dev.gpuqueue.core.model.QueueSettings;
 import java.time.Instant;
 import java.util.Collection;
@@ -16,7 +17,7 @@ import java.util.TreeSet;
  * order) and the running jobs, read in the same transaction that will commit the decisions; the
  * settings; the installed GPU indices; the names of the registered runners; whether any pending job
  * names its runner (a cloud job: so a plan over a prefix knows whether one could start behind a
- * blocked local head); and {@code now}. Immutable.
+ * blocked local head); the remote workers online now; and {@code now}. Immutable.
  */
 public record PassInput(
         List<Job> pending,
@@ -25,6 +26,7 @@ public record PassInput(
         SortedSet<Integer> gpus,
         Set<String> runners,
         boolean namedRunnerJobsPending,
+        List<OnlineWorker> workers,
         Instant now) {
 
     public PassInput {
@@ -33,13 +35,15 @@ public record PassInput(
         Objects.requireNonNull(settings, "settings");
         gpus = Collections.unmodifiableSortedSet(new TreeSet<>(gpus));
         runners = Set.copyOf(runners);
+        workers = List.copyOf(workers);
         Objects.requireNonNull(now, "now");
     }
 
-    /** A pass over jobs for this machine's GPUs only (no other runner). */
+    /** A pass over jobs for this machine's GPUs only (no other runner, no worker). */
     public static PassInput of(
             Collection<Job> pending, Collection<Job> running, QueueSettings settings, Collection<Integer> gpus,
             Instant now) {
-        return new PassInput(List.copyOf(pending), List.copyOf(running), settings, new TreeSet<>(gpus), Set.of(), false, now);
+        return new PassInput(List.copyOf(pending), List.copyOf(running), settings, new TreeSet<>(gpus), Set.of(), false,
+                List.of(), now);
     }
 }

@@ -29,7 +29,7 @@ public record PassPlan(List<Start> starts, List<QueueEntry> entries, Tail tail) 
     }
 
     /**
-     * The state after the planned jobs: running counts, the head-of-line block, whether the global
+     * The state after the planned jobs: running counts, busy workers, the head-of-line block, whether the global
      * limit was reached, and whether the plan is saturated (no later job could start, so each later
      * job's reason follows from this state alone). Immutable.
      */
@@ -40,6 +40,7 @@ public record PassPlan(List<Start> starts, List<QueueEntry> entries, Tail tail) 
             Map<Long, Integer> perUser,
             Map<String, Integer> perTeam,
             Set<Integer> heldGpus,
+            Set<String> busyWorkers,
             PendingReason localBlock,
             boolean globalStop,
             boolean saturated) {
@@ -47,6 +48,7 @@ public record PassPlan(List<Start> starts, List<QueueEntry> entries, Tail tail) 
             perUser = Map.copyOf(perUser);
             perTeam = Map.copyOf(perTeam);
             heldGpus = Set.copyOf(heldGpus);
+            busyWorkers = Set.copyOf(busyWorkers);
         }
     }
 

@@ -11,6 +11,14 @@ public interface JobLogs {
      */
     LogChunk read(JobId id, long offset, int maxBytes);
 
+    /**
+     * Keeps output that a remote runner sent for one attempt of the job: {@code data} belongs at byte
+     * {@code offset} of that attempt's output, which follows the job's earlier output in its log.
+     * Writing the same bytes again is harmless; a chunk that would leave a gap is not written.
+     * Returns how many bytes of the attempt's output are kept (where the next chunk starts).
+     */
+    long writeAttempt(JobId id, int attempt, long offset, byte[] data);
+
     /** Deletes every log file of the job; a job without logs is fine. */
     void delete(JobId id);
 
@@ -23,6 +31,11 @@ public interface JobLogs {
             @Override
             public LogChunk read(JobId id, long offset, int maxBytes) {
                 return new LogChunk(new byte[0], 0, 0);
+            }
+
+            @Override
+            public long writeAttempt(JobId id, int attempt, long offset, byte[] data) {
+                return offset + data.length;
             }
 
             @Override

@@ -17,11 +17,16 @@ public final class ApiTokens {
 
     private ApiTokens() {}
 
-    /** A new token, to be shown once to its owner and never stored. */
+    /** A new user token, to be shown once to its owner and never stored. */
     public static String generate() {
+        return generate(PREFIX);
+    }
+
+    /** A new token starting with {@code prefix} (a worker's is {@code gqw_}), never stored. */
+    public static String generate(String prefix) {
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
-        return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /** The hex SHA-256 of {@code token}: what the user directory stores and looks up. */

@@ -1,5 +1,6 @@
 package dev.gpuqueue.core.service;
 
+import dev.gpuqueue.core.model.OnlineWorker;
 import dev.gpuqueue.core.port.GpuInventory;
 import dev.gpuqueue.core.port.JobConfigs;
 import dev.gpuqueue.core.port.JobLogs;
@@ -8,6 +9,7 @@ import dev.gpuqueue.core.port.JobStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The core's use cases wired to one another and to the ports: the two facades ({@link QueueService},
@@ -18,8 +20,9 @@ import java.util.List;
 public record QueueCore(QueueService service, Scheduler scheduler, Reconciler reconciler, EventStream events) {
 
     /** The parts a core is assembled from; see {@code GpuQueue.Builder} for each one's meaning and default. */
-    public record Parts(JobStore store, GpuInventory gpus, List<JobRunner> runners, JobConfigs configs, JobLogs logs,
-            Clock clock, Duration interval, Duration stopGrace, Duration stopConfirmWait, int eventBuffer) {
+    public record Parts(JobStore store, GpuInventory gpus, List<JobRunner> runners, Supplier<List<OnlineWorker>> workers,
+            JobConfigs configs, JobLogs logs, Clock clock, Duration interval, Duration stopGrace, Duration stopConfirmWait,
+            int eventBuffer) {
         public Parts {
             runners = List.copyOf(runners);
             if (stopGrace.isNegative() || stopConfirmWait.isNegative()) {
@@ -31,7 +34,7 @@ public record QueueCore(QueueService service, Scheduler scheduler, Reconciler re
 
     public static QueueCore assemble(Parts p) {
         Runners runners = new Runners(p.runners());
-        QueuePlanner planner = new QueuePlanner(p.gpus(), runners.namedRunners());
+        QueuePlanner planner = new QueuePlanner(p.gpus(), runners.namedRunners(), p.workers());
         EventStream events = new EventStream(p.store(), p.eventBuffer());
         PassTrigger afterEnd = new PassTrigger();
         AttemptReports reports = new AttemptReports(p.store(), runners, p.clock(), p.stopGrace(), p.stopConfirmWait(),
@@ -41,7 +44,8 @@ public record QueueCore(QueueService service, Scheduler scheduler, Reconciler re
         TimeLimits timeLimits = new TimeLimits(p.store(), reports, p.clock());
         SchedulerLoop loop = new SchedulerLoop(passes, reports, timeLimits, p.clock(), p.interval());
         QueueService service = new QueueService(
-                new Submissions(p.store(), p.configs(), p.gpus(), runners.namedRunners(), passes, planner, p.clock()),
+                new Submissions(p.store(), p.configs(), p.gpus(), runners.namedRunners(), p.workers(), passes, planner,
+                        p.clock()),
                 new JobCommands(p.store(), passes, reports, p.logs(), p.clock()),
                 new QueueQueries(p.store(), planner, p.gpus(), events, p.clock()));
         return new QueueCore(service, new Scheduler(passes, reports, timeLimits, loop),

@@ -4,6 +4,7 @@ import static dev.gpuqueue.core.model.JobStatus.RUNNING;
 
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.OnlineWorker;
 import dev.gpuqueue.core.model.PendingReason;
 import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.model.QueueEntry;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Plans from the smallest prefix of the dispatch order that decides the question, so a queue of
@@ -34,21 +36,27 @@ final class QueuePlanner {
 
     private final GpuInventory gpus;
     private final Set<String> namedRunners;
+    private final Supplier<List<OnlineWorker>> workers;
 
-    /** {@code namedRunners}: the runners jobs may name (cloud providers), besides this machine's GPUs and workers. */
-    QueuePlanner(GpuInventory gpus, Set<String> namedRunners) {
+    /**
+     * {@code namedRunners}: the runners jobs may name (cloud providers), besides this machine's GPUs
+     * and workers; {@code workers}: the remote workers online now.
+     */
+    QueuePlanner(GpuInventory gpus, Set<String> namedRunners, Supplier<List<OnlineWorker>> workers) {
         this.gpus = gpus;
         this.namedRunners = Set.copyOf(namedRunners);
+        this.workers = workers;
     }
 
     /** What a pass decides now. */
     PassPlan planPass(JobReader reader, Instant now) {
         QueueSettings settings = reader.settings();
         List<Job> running = reader.withStatus(RUNNING);
+        List<OnlineWorker> online = workers.get();
         int limit = FIRST_PREFIX;
         while (true) {
             List<Job> prefix = reader.pendingInDispatchOrder(settings, now, limit);
-            PassPlan plan = DispatchPlanner.plan(input(reader, prefix, running, settings, now));
+            PassPlan plan = DispatchPlanner.plan(input(reader, prefix, running, online, settings, now));
             if (prefix.size() < limit || plan.tail().saturated()) {
                 return plan;
             }
@@ -60,7 +68,8 @@ final class QueuePlanner {
     List<QueueEntry> firstEntries(JobReader reader, Instant now, int count) {
         QueueSettings settings = reader.settings();
         List<Job> prefix = reader.pendingInDispatchOrder(settings, now, count);
-        return DispatchPlanner.plan(input(reader, prefix, reader.withStatus(RUNNING), settings, now)).entries();
+        return DispatchPlanner.plan(input(reader, prefix, reader.withStatus(RUNNING), workers.get(), settings, now))
+                .entries();
     }
 
     /** Entries and would-be placements of some pending jobs, and of an unstored {@code extra} when given. */
@@ -73,6 +82,7 @@ final class QueuePlanner {
     Decided decide(JobReader reader, Instant now, List<Job> jobs, Job extra) {
         QueueSettings settings = reader.settings();
         List<Job> running = reader.withStatus(RUNNING);
+        List<OnlineWorker> online = workers.get();
         Map<JobId, Integer> positions = new LinkedHashMap<>();
         List<Job> targets = new ArrayList<>(jobs);
         if (extra != null) {
@@ -91,7 +101,7 @@ final class QueuePlanner {
             if (extra != null && positions.get(extra.id()) <= prefix.size() + 1) {
                 prefix.add(extra);
             }
-            PassInput input = input(reader, prefix, running, settings, now);
+            PassInput input = input(reader, prefix, running, online, settings, now);
             PassPlan plan = DispatchPlanner.plan(input);
             Map<JobId, QueueEntry> planned = new HashMap<>();
             plan.entries().forEach(e -> planned.put(e.job().id(), e));
@@ -115,9 +125,10 @@ final class QueuePlanner {
         }
     }
 
-    private PassInput input(JobReader reader, List<Job> pending, List<Job> running, QueueSettings settings, Instant now) {
+    private PassInput input(JobReader reader, List<Job> pending, List<Job> running, List<OnlineWorker> online,
+            QueueSettings settings, Instant now) {
         boolean namedPending = !namedRunners.isEmpty() && reader.countPendingWithNamedRunner() > 0;
-        return new PassInput(pending, running, settings, gpus.indices(), namedRunners, namedPending, now);
+        return new PassInput(pending, running, settings, gpus.indices(), namedRunners, namedPending, online, now);
     }
 
     private static int grow(int limit, int cap) {

@@ -8,6 +8,8 @@ import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.OnlineWorker;
+import dev.gpuqueue.core.model.Target;
 import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.JobType;
 import dev.gpuqueue.core.model.PendingReason;
@@ -16,6 +18,7 @@ import dev.gpuqueue.core.model.QueueEntry;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.policy.ApprovalRules;
 import dev.gpuqueue.core.policy.GpuPlacement;
+import dev.gpuqueue.core.policy.WorkerMatching;
 import dev.gpuqueue.core.policy.PassPlan;
 import dev.gpuqueue.core.port.GpuInventory;
 import dev.gpuqueue.core.port.JobConfigs;
@@ -30,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -46,16 +50,19 @@ final class Submissions {
     private final JobConfigs configs;
     private final GpuInventory gpus;
     private final Set<String> namedRunners;
+    private final Supplier<List<OnlineWorker>> workers;
     private final Passes passes;
     private final QueuePlanner planner;
     private final Clock clock;
 
-    Submissions(JobStore store, JobConfigs configs, GpuInventory gpus, Set<String> namedRunners, Passes passes,
+    Submissions(JobStore store, JobConfigs configs, GpuInventory gpus, Set<String> namedRunners,
+            Supplier<List<OnlineWorker>> workers, Passes passes,
             QueuePlanner planner, Clock clock) {
         this.store = store;
         this.configs = configs;
         this.gpus = gpus;
         this.namedRunners = Set.copyOf(namedRunners);
+        this.workers = workers;
         this.passes = passes;
         this.planner = planner;
         this.clock = clock;
@@ -194,7 +201,10 @@ final class Submissions {
                 .build();
         if (job.wantsLocalGpus()) {
             GpuPlacement.neverFitReason(spec, request.anyGpu(), gpus.indices(), settings).ifPresent(why -> {
-                throw new ValidationException("can never fit: " + why);
+                // An auto job too big for this machine is fine while an online worker could take it.
+                if (job.target() == Target.LOCAL || workers.get().stream().noneMatch(w -> WorkerMatching.canRun(job, w))) {
+                    throw new ValidationException("can never fit: " + why);
+                }
             });
         }
         return job;

@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The layers inside queue-core: model ← policy ← service, ports speak the model only, errors stand
+ * The layers inside queue-core: model ← policy ← service ← worker (remote workers), ports speak the model only, errors stand
  * beside the model, the in-memory adapters implement ports. A package may use only the packages
  * listed for it (and the JDK); {@code dev.gpuqueue.core} itself (the builder, the lifecycle) may use
  * all of them.
@@ -31,6 +31,7 @@ class CoreLayeringTest {
             "policy", Set.of("policy", "model", "error"),
             "port", Set.of("port", "model", "error"),
             "service", Set.of("service", "policy", "port", "model", "error"),
+            "worker", Set.of("worker", "service", "policy", "port", "model", "error"),
             "memory", Set.of("memory", "port", "policy", "model", "error"));
 
     @Test

@@ -42,7 +42,7 @@ class DispatchPlannerTest {
     private static PassPlan planWithCloud(List<Job> pending, List<Job> running, QueueSettings settings,
             List<Integer> gpus, Set<String> providers) {
         return DispatchPlanner.plan(new PassInput(pending, running, settings, new TreeSet<>(gpus), providers, true,
-                T0.plusSeconds(60)));
+                List.of(), T0.plusSeconds(60)));
     }
 
     /** job id → GPUs it starts on, in start order. */
@@ -267,7 +267,7 @@ class DispatchPlannerTest {
         assertThat(started(plan)).containsOnlyKeys("local");
         assertThat(waiting(plan)).containsExactly(
                 Map.entry("cloud", "no runner for provider 'lambda'"),
-                Map.entry("worker", "waiting for an idle worker that matches"));
+                Map.entry("worker", "no worker is online"));
     }
 
     @Test

@@ -272,6 +272,11 @@ class ReadsAndPermissionsTest extends StoreBackedTest {
             }
 
             @Override
+            public long writeAttempt(JobId id, int attempt, long offset, byte[] data) {
+                return offset + data.length;
+            }
+
+            @Override
             public void delete(JobId id) {
                 throw new StoreException("cannot delete the files of job " + id + ": read-only file system", null);
             }

@@ -51,20 +51,17 @@ class WorkersCommandTest {
             }
         }
 
-        /** The line after the one that starts with {@code prefix}. */
-        String lineAfter(String prefix) {
-            List<String> lines = out.lines().toList();
-            for (int i = 0; i < lines.size() - 1; i++) {
-                if (lines.get(i).startsWith(prefix)) {
-                    return lines.get(i + 1);
-                }
-            }
-            throw new AssertionError("no line starting with '" + prefix + "' followed by another in:\n" + out);
+        /** The command that starts the worker, as printed on stderr. */
+        String command() {
+            return err.lines().filter(l -> l.startsWith("start the worker with: ")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no command in:\n" + err))
+                    .substring("start the worker with: ".length());
         }
 
+        /** The token: the only line on stdout. */
         String token() {
-            return out.lines().filter(l -> l.startsWith("token: ")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no token in:\n" + out)).substring("token: ".length());
+            assertThat(out.lines().toList()).as("stdout is the token alone").hasSize(1);
+            return out.strip();
         }
     }
 
@@ -141,12 +138,10 @@ class WorkersCommandTest {
     @Test
     void addPrintsTheIdTheTokenOnceAndTheCommandAndListShowsItConnectingWithItsLabels() {
         Result added = ok("workers", "add", "gpu-box-1", "--label", "zone=eu", "--label", "tier=a100");
-        List<String> lines = added.out().lines().toList();
-        assertThat(lines.get(0)).isEqualTo("worker gpu-box-1 added");
+        assertThat(added.err()).startsWith("added worker gpu-box-1; its token, on stdout, is shown only this once");
         String token = added.token();
         assertThat(token).startsWith("gqw_");
-        assertThat(added.out()).contains("shown only this once");
-        String command = added.lineAfter("start the worker with:");
+        String command = added.command();
         assertThat(command).isEqualTo("gpuqueue worker --orchestrator " + url + " --token " + token)
                 .startsWith("gpuqueue worker --orchestrator http://127.0.0.1:" + server.port() + " --token gqw_");
 
@@ -193,10 +188,10 @@ class WorkersCommandTest {
         assertThat(row("gpu-box-1", "--status", "draining")).isNull();
 
         Result rotated = ok("workers", "token", "gpu-box-1");
-        assertThat(rotated.out()).startsWith("worker gpu-box-1 has a new token");
+        assertThat(rotated.err()).startsWith("worker gpu-box-1 has a new token (the old one no longer works)");
         String second = rotated.token();
         assertThat(second).startsWith("gqw_").isNotEqualTo(first);
-        assertThat(rotated.lineAfter("start the worker with:")).isEqualTo(
+        assertThat(rotated.command()).isEqualTo(
                 "gpuqueue worker --orchestrator " + url + " --token " + second);
         assertThat(register(first)).as("the old token no longer works").isEqualTo(401);
         assertThat(register(second)).as("the new one does").isEqualTo(200);

@@ -18,7 +18,7 @@ public final class ApiJson {
 
     /**
      * snake_case names, instants as ISO-8601 text, unknown fields, duplicate keys and unknown enum
-     * values rejected, no silent coercion of strings to numbers or booleans; untyped numbers keep
+     * values rejected, no silent coercion of strings to numbers or booleans, nor of fractions to whole numbers; untyped numbers keep
      * every digit (BigInteger, BigDecimal), so a range check can quote them as sent.
      */
     public static ObjectMapper mapper() {
@@ -31,9 +31,12 @@ public final class ApiJson {
                 .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .build();
+        // A fraction where a whole number is expected is an error, never cut to one.
+        mapper.coercionConfigFor(LogicalType.Integer).setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
         // A number or boolean where text is expected is an error too, not "7".
         mapper.coercionConfigFor(LogicalType.Textual)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)

@@ -2,6 +2,7 @@ package dev.gpuqueue.http;
 
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.WorkerStatus;
+import dev.gpuqueue.core.policy.Permissions;
 import dev.gpuqueue.core.worker.WorkerAdmin;
 import dev.gpuqueue.http.WorkerDtos.WorkerDto;
 import io.javalin.http.Context;
@@ -23,7 +24,7 @@ final class WorkerAdminHandlers {
     }
 
     void create(Context ctx) {
-        Caller caller = callers.resolve(ctx);
+        Caller caller = admin(ctx);
         WorkerDtos.NewWorkerBody body = bodies.read(ctx, WorkerDtos.NewWorkerBody.class);
         WorkerAdmin.CreatedWorker created = workers.create(caller, body.name(), body.labels(), body.workerType());
         ctx.status(201).json(new WorkerDtos.CreatedWorkerDto(WorkerDto.of(created.worker()), created.token(),
@@ -50,7 +51,7 @@ final class WorkerAdminHandlers {
     }
 
     void remove(Context ctx) {
-        Caller caller = callers.resolve(ctx);
+        Caller caller = admin(ctx);
         workers.remove(caller, ctx.pathParam("worker_id"), Params.boolParam(ctx, "force"));
         ctx.status(204);
     }
@@ -60,6 +61,13 @@ final class WorkerAdminHandlers {
         String id = ctx.pathParam("worker_id");
         String token = workers.rotate(caller, id);
         ctx.json(new WorkerDtos.WorkerTokenDto(id, token, command(ctx, token)));
+    }
+
+    /** The caller, once known to be an admin: a researcher learns that before anything about their input. */
+    private Caller admin(Context ctx) {
+        Caller caller = callers.resolve(ctx);
+        Permissions.requireAdmin(caller, WorkerAdmin.ACTION);
+        return caller;
     }
 
     /** The command that starts this worker against the orchestrator as the admin reached it. */

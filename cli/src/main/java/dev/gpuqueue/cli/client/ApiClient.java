@@ -71,6 +71,11 @@ public final class ApiClient {
         return json(send("POST", path, body));
     }
 
+    /** A DELETE; its answer's body is ignored. */
+    public void delete(String path) {
+        send("DELETE", path, null);
+    }
+
     public String text(String path) {
         return new String(send("GET", path, null).body(), StandardCharsets.UTF_8);
     }

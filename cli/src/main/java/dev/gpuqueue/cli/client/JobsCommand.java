@@ -52,6 +52,16 @@ public final class JobsCommand {
         }
     }
 
+    /** Where a running job runs, in words: {@code worker gpu-box-1}, {@code GPUs [0, 1]}, or {@code -}. */
+    static String where(JsonNode job) {
+        JsonNode worker = job.get("allocated_worker_id");
+        if (worker != null && !worker.isNull()) {
+            return "worker " + worker.asText();
+        }
+        JsonNode gpus = job.get("allocated_gpus");
+        return gpus == null || gpus.isEmpty() ? "-" : "GPUs " + gpus;
+    }
+
     @Command(name = "submit", mixinStandardHelpOptions = true, description = "Submit a job from configs/CONFIG.json.")
     static final class Submit extends ClientCommand {
         @Parameters(index = "0", paramLabel = "CONFIG", description = "Config name (configs/<CONFIG>.json on the server).")
@@ -104,7 +114,7 @@ public final class JobsCommand {
 
         private static String describe(JsonNode answer) {
             return switch (answer.get("status").asText()) {
-                case "running" -> "on GPUs " + answer.get("allocated_gpus");
+                case "running" -> "on " + where(answer);
                 case "queued" -> "at position " + Output.cell(answer.get("queue_position")) + " ("
                         + Output.cell(answer.get("reason")) + ")";
                 case "blocked" -> "(awaiting approval)";
@@ -146,8 +156,8 @@ public final class JobsCommand {
                 List<List<String>> rows = new ArrayList<>();
                 jobs.forEach(j -> rows.add(List.of(j.get("job_id").asText(), statusWithReason(j, reasons),
                         j.get("config_name").asText(), Output.cell(Output.at(j, "metadata.run_name")),
-                        Output.cell(j.get("allocated_gpus")), timing(j))));
-                Output.table(out(), List.of("JOB ID", "STATUS", "CONFIG", "RUN NAME", "GPUS", "WAITED/RAN"), rows);
+                        where(j), timing(j))));
+                Output.table(out(), List.of("JOB ID", "STATUS", "CONFIG", "RUN NAME", "WHERE", "WAITED/RAN"), rows);
             }
             return 0;
         }
@@ -199,6 +209,12 @@ public final class JobsCommand {
             out().printf("local GPUs: %d total, allocated %s, available %s; local jobs running %d of max %d%n",
                     local.get("total_gpus").asInt(), local.get("allocated_gpus"), local.get("available_gpus"),
                     local.get("running_jobs").asInt(), local.get("max_concurrent_jobs").asInt());
+            JsonNode workers = stats.get("workers");
+            if (workers != null && workers.get("total").asInt() > 0) {
+                out().printf("workers: %d total, %d idle, %d busy, %d draining, %d offline, %d connecting%n",
+                        workers.get("total").asInt(), workers.get("idle").asInt(), workers.get("busy").asInt(),
+                        workers.get("draining").asInt(), workers.get("offline").asInt(), workers.get("connecting").asInt());
+            }
             out().printf("average wait (24 h): %s%n", stats.get("avg_wait_seconds").isNull() ? "-"
                     : String.format(Locale.ROOT, "%.1f s", stats.get("avg_wait_seconds").asDouble()));
             out().flush();

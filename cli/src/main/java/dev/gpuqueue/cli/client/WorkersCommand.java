@@ -1,14 +1,7 @@
 package dev.gpuqueue.cli.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.net.ConnectException;
-import java.net.HttpURLConnection;
-import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,16 +34,21 @@ public final class WorkersCommand {
     }
 
     /** The token and the command that starts the worker with it, from a create or token answer. */
-    private static void printToken(JsonNode answer, PrintWriter out) {
-        out.println("token: " + answer.get("token").asText());
-        out.println("(shown only this once: keep it now; 'gpuqueue workers token NAME' replaces it)");
-        out.println("start the worker with:");
-        out.println(answer.get("command").asText());
+    /**
+     * The token as the only line on stdout (so {@code > box.token} keeps it), and on stderr what it
+     * is and the command that starts the worker.
+     */
+    private static void printToken(String what, JsonNode answer, PrintWriter out, PrintWriter err) {
+        out.println(answer.get("token").asText());
         out.flush();
+        err.println(what + "; its token, on stdout, is shown only this once ('gpuqueue workers token NAME' replaces it)");
+        err.println("start the worker with: " + answer.get("command").asText());
+        err.flush();
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
-            description = "Add a worker; prints its token (shown only this once) and the command that starts it.")
+            description = "Add a worker; prints its token (shown only this once) as the only line on stdout, and the"
+                    + " command that starts the worker on stderr.")
     static final class Add extends JobsCommand.ClientCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "The worker's id: letters, digits, _ . - (at most 64).")
         String name;
@@ -75,8 +73,8 @@ public final class WorkersCommand {
                 out().println(Output.json(answer));
                 return 0;
             }
-            out().println("worker " + answer.get("worker").get("worker_id").asText() + " added");
-            printToken(answer, out());
+            printToken("added worker " + answer.get("worker").get("worker_id").asText(), answer, out(),
+                    spec.commandLine().getErr());
             return 0;
         }
     }
@@ -150,9 +148,6 @@ public final class WorkersCommand {
     @Command(name = "remove", mixinStandardHelpOptions = true,
             description = "Remove a worker; its token stops working. Refused while it runs a job unless --force.")
     static final class Remove extends JobsCommand.ClientCommand {
-        private static final ObjectMapper JSON = new ObjectMapper();
-        private static final int TIMEOUT_MILLIS = 30_000;
-
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
@@ -161,54 +156,9 @@ public final class WorkersCommand {
 
         @Override
         public Integer call() {
-            delete(path(name) + (force ? "?force=true" : ""));
+            api().delete(path(name) + (force ? "?force=true" : ""));
             out().println("removed worker " + name);
             return 0;
-        }
-
-        /**
-         * A DELETE, which {@link ApiClient} does not offer (yet): the same bearer token, and the same
-         * one-line errors ({@code detail (HTTP status)}, or the server cannot be reached).
-         */
-        private void delete(String path) {
-            ApiClient api = api();
-            try {
-                HttpURLConnection connection = (HttpURLConnection) URI.create(api.base() + path).toURL().openConnection();
-                connection.setConnectTimeout(TIMEOUT_MILLIS);
-                connection.setReadTimeout(TIMEOUT_MILLIS);
-                connection.setRequestMethod("DELETE");
-                if (options.token != null && !options.token.isBlank()) {
-                    connection.setRequestProperty("Authorization", "Bearer " + options.token.strip());
-                }
-                int status = connection.getResponseCode();
-                InputStream stream = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
-                byte[] answer;
-                try (InputStream in = stream == null ? InputStream.nullInputStream() : stream) {
-                    answer = in.readAllBytes();
-                }
-                if (status >= 300) {
-                    throw new ClientException(detail(status, answer));
-                }
-            } catch (ConnectException e) {
-                throw new ClientException("cannot reach the gpuqueue server at " + api.base() + " (connection refused);"
-                        + " is it running? (set --url or GPUQUEUE_URL)");
-            } catch (SocketTimeoutException e) {
-                throw new ClientException("the gpuqueue server at " + api.base() + " did not answer in time");
-            } catch (IOException e) {
-                throw new ClientException("cannot reach the gpuqueue server at " + api.base() + ": " + e.getMessage());
-            }
-        }
-
-        private static String detail(int status, byte[] body) {
-            try {
-                JsonNode error = body.length == 0 ? null : JSON.readTree(body);
-                if (error != null && error.hasNonNull("detail")) {
-                    return error.get("detail").asText() + " (HTTP " + status + ")";
-                }
-            } catch (IOException notJson) {
-                // fall through
-            }
-            return "the server answered HTTP " + status;
         }
     }
 
@@ -222,8 +172,8 @@ public final class WorkersCommand {
         @Override
         public Integer call() {
             JsonNode answer = api().post(path(name) + "/token", null);
-            out().println("worker " + answer.get("worker_id").asText() + " has a new token; the old one no longer works");
-            printToken(answer, out());
+            printToken("worker " + answer.get("worker_id").asText() + " has a new token (the old one no longer works)",
+                    answer, out(), spec.commandLine().getErr());
             return 0;
         }
     }

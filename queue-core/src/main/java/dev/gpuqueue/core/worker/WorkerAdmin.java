@@ -17,7 +17,8 @@ import java.util.Objects;
  * replace a token. Each change is a {@code worker_changed} event. Thread-safe.
  */
 public final class WorkerAdmin {
-    private static final String ACTION = "managing workers";
+    /** What the admin level is needed for, in refusals. */
+    public static final String ACTION = "managing workers";
     private final WorkerHub hub;
 
     public WorkerAdmin(WorkerHub hub) {

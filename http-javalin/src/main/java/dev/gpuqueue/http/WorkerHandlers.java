@@ -47,7 +47,7 @@ final class WorkerHandlers {
         WorkerDtos.RegisterBody body = bodies.read(ctx, WorkerDtos.RegisterBody.class);
         List<GpuDevice> gpus = gpus(body.gpus());
         Instructions instructions = hub.register(worker, Worker.checkLabels(body.labels()), gpus, held(body.running()));
-        Worker now = hub.authenticate(ctx.header(WorkerAuth.HEADER)).orElse(worker);
+        Worker now = hub.current(worker);
         ctx.json(new WorkerDtos.RegisteredDto(now.id(), now.labels(), now.draining(), hub.offlineAfter().toSeconds(),
                 InstructionsDto.of(instructions)));
     }

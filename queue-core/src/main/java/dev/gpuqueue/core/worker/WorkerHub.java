@@ -185,7 +185,8 @@ public final class WorkerHub {
         Worker registered = current(worker).registered(labels, gpus, clock.instant());
         registry.update(registered);
         records.put(registered.id(), registered);
-        Live l = markSeen(registered.id());
+        Live l = live.computeIfAbsent(registered.id(), id -> new Live());
+        markSeen(l);
         event(ACTOR, "worker " + registered.id() + " registered: " + gpus.size() + (gpus.size() == 1 ? " GPU" : " GPUs")
                 + (registered.labels().isEmpty() ? "" : ", labels " + registered.labels())
                 + (running == null ? "" : ", running " + running));
@@ -307,25 +308,21 @@ public final class WorkerHub {
     /** A sign of life from {@code worker}: it is online (again) from now. */
     private Live seen(Worker worker) {
         Live l = live.computeIfAbsent(worker.id(), id -> new Live());
-        boolean back;
-        synchronized (l) {
-            back = l.offline || l.lastSeen == null;
-        }
-        markSeen(worker.id());
-        if (back) {
+        if (markSeen(l)) {
             event(ACTOR, "worker " + worker.id() + " is online");
             triggerPass();
         }
         return l;
     }
 
-    private Live markSeen(String id) {
-        Live l = live.computeIfAbsent(id, ignored -> new Live());
+    /** Records a sign of life; true when the worker was offline or not heard from since this hub started. */
+    private boolean markSeen(Live l) {
         synchronized (l) {
+            boolean back = l.offline || l.lastSeen == null;
             l.lastSeen = clock.instant();
             l.offline = false;
+            return back;
         }
-        return l;
     }
 
     /**
@@ -503,7 +500,7 @@ public final class WorkerHub {
     }
 
     /** The worker as recorded now (its draining flag and labels may have changed since it authenticated). */
-    Worker current(Worker worker) {
+    public Worker current(Worker worker) {
         Worker recorded = records.get(worker.id());
         if (recorded == null) {
             throw new dev.gpuqueue.core.error.NotFoundException("no worker named " + worker.id());

@@ -44,7 +44,8 @@ final class BodyReads {
     }
 
     byte[] read(Context ctx, Read read) {
-        Semaphore mine = perCredential.computeIfAbsent(Objects.hash(ctx.header("Authorization"), ctx.header("X-API-Key")),
+        Semaphore mine = perCredential.computeIfAbsent(Objects.hash(ctx.header("Authorization"), ctx.header("X-API-Key"),
+                        ctx.header("X-Worker-Token")),
                 key -> new Semaphore(MAX_PER_CREDENTIAL));
         acquire(mine, "the server is receiving " + MAX_PER_CREDENTIAL + " request bodies with these credentials already");
         try {

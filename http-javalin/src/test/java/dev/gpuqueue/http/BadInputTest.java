@@ -52,6 +52,12 @@ class BadInputTest extends ApiTestBase {
                 Arguments.of("POST", "/api/queue/submit", "{\"config_name\": \"train\", \"any_gpu\": 1}", 400, "any_gpu"),
                 Arguments.of("POST", "/api/queue/submit", "{\"config_name\": \"train\", \"target\": \"gpu\"}", 400, "allowed: auto, worker, local"),
                 Arguments.of("POST", "/api/queue/submit", "{\"config_name\": \"train\", \"worker_labels\": [\"a\"]}", 400, "worker_labels"),
+                Arguments.of("POST", "/api/queue/submit", "{\"config_name\": \"train\", \"worker_labels\": {\"gpu\": null}}", 400,
+                        "worker_labels: label gpu needs a value"),
+                Arguments.of("POST", "/api/queue/submit", "{\"config_name\": \"train\", \"worker_labels\": {\"gpu\": \""
+                        + "*".repeat(257) + "\"}}", 400, "at most 256 characters"),
+                Arguments.of("POST", "/api/queue/submit", "{\"config_name\": \"train\", \"worker_labels\": {\"a b\": \"x\"}}", 400,
+                        "worker_labels: a label key"),
                 Arguments.of("POST", "/api/queue/submit", "{\"config_name\": \"train\", \"colour\": \"red\"}", 400, "unknown field 'colour'"),
                 Arguments.of("POST", "/api/queue/submit", "{\"config_name\": \"../etc/passwd\"}", 400, "no paths"),
                 Arguments.of("POST", "/api/queue/submit", "{\"config_name\": \"nope\"}", 404, "no job config named 'nope'"),

@@ -1,8 +1,10 @@
 package dev.gpuqueue.cli.worker;
 
+import dev.gpuqueue.cli.runner.FileJobLogs;
 import dev.gpuqueue.cli.runner.ProcessJobRunner;
 import dev.gpuqueue.core.error.LaunchException;
 import dev.gpuqueue.core.error.QueueException;
+import dev.gpuqueue.core.error.StoreException;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobSpec;
@@ -20,13 +22,8 @@ import dev.gpuqueue.core.worker.Held;
 import dev.gpuqueue.http.WorkerDtos;
 import dev.gpuqueue.http.WorkerDtos.InstructionsDto;
 import dev.gpuqueue.http.WorkerDtos.RunDto;
-import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,6 +52,8 @@ final class WorkerAgent {
     /** While a job runs, poll at least this often, so its output reaches the orchestrator within about a second. */
     private static final int BUSY_WAIT_SECONDS = 1;
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** How long to wait before asking again when the orchestrator repeats what is already being done (a stop). */
+    private static final Duration NOTHING_NEW_PAUSE = Duration.ofMillis(500);
     private static final int LOG_CHUNK = 256 * 1024;
 
     /** How an attempt ended here: an outcome (exit code), or lost with a reason. */
@@ -83,7 +82,7 @@ final class WorkerAgent {
     private final ProcessJobRunner runner;
     private final GpuInventory gpus;
     private final Map<String, String> labels;
-    private final Path logsDir;
+    private final FileJobLogs logs;
     private final AttemptFile attemptFile;
     private final Duration heartbeatEvery;
     private final Duration stopGrace;
@@ -109,7 +108,7 @@ final class WorkerAgent {
         this.runner = runner;
         this.gpus = gpus;
         this.labels = Map.copyOf(labels);
-        this.logsDir = home.resolve("logs");
+        this.logs = new FileJobLogs(home.resolve("logs"));
         this.attemptFile = new AttemptFile(home);
         this.heartbeatEvery = heartbeatEvery;
         this.stopGrace = stopGrace;
@@ -136,21 +135,22 @@ final class WorkerAgent {
                     apply(orchestrator.heartbeat(held()));
                     nextHeartbeat = clock.instant().plus(heartbeatEvery);
                 }
-                long untilHeartbeat = Math.max(0, Duration.between(clock.instant(), nextHeartbeat).toSeconds());
-                int wait = (int) Math.min(current != null ? BUSY_WAIT_SECONDS : IDLE_WAIT_SECONDS, untilHeartbeat);
+                long untilHeartbeat = (Duration.between(clock.instant(), nextHeartbeat).toMillis() + 999) / 1000;
+                int wait = (int) Math.min(current != null ? BUSY_WAIT_SECONDS : IDLE_WAIT_SECONDS, Math.max(1, untilHeartbeat));
                 if (!apply(orchestrator.poll(held(), wait))) {
-                    stopped.await(200, TimeUnit.MILLISECONDS); // told to run while the last attempt still stops
+                    stopped.await(NOTHING_NEW_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
                 }
             } catch (OrchestratorClient.Unreachable e) {
                 LOG.log(Level.WARNING, "Orchestrator unreachable: {0}; {1}, retrying in {2} s", e.getMessage(),
                         current == null ? "no job here" : "job " + current.held() + " keeps running", backoff.toSeconds());
                 registered = false;
                 stopped.await(backoff.toMillis(), TimeUnit.MILLISECONDS);
-                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                backoff = longer(backoff);
             } catch (OrchestratorClient.Rejected e) {
-                if (e.status == 401 || e.status == 403) {
-                    LOG.log(Level.ERROR, "The orchestrator refuses this worker: {0}. Stopping {1} and exiting; start the"
-                            + " worker again with a valid token", e.getMessage(), current == null ? "nothing" : "job " + current.held());
+                if (e.status == 401) {
+                    LOG.log(Level.ERROR, "The orchestrator refuses this worker''s token: {0}. Stopping {1} and exiting;"
+                            + " start the worker again with a valid token", e.getMessage(),
+                            current == null ? "nothing" : "job " + current.held());
                     if (current != null) {
                         runner.stop(current.job, stopGrace);
                     }
@@ -158,10 +158,22 @@ final class WorkerAgent {
                 }
                 LOG.log(Level.ERROR, "The orchestrator refused a request: {0}; retrying in {1} s", e.getMessage(),
                         backoff.toSeconds());
+                registered = false;
                 stopped.await(backoff.toMillis(), TimeUnit.MILLISECONDS);
+                backoff = longer(backoff);
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "Unexpected failure in the worker loop; retrying in " + backoff.toSeconds() + " s", e);
+                registered = false;
+                stopped.await(backoff.toMillis(), TimeUnit.MILLISECONDS);
+                backoff = longer(backoff);
             }
         }
         return 0;
+    }
+
+    private static Duration longer(Duration backoff) {
+        Duration doubled = backoff.multipliedBy(2);
+        return doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
     }
 
     /** Ends the loop; a running job keeps running (the next start of the worker finds it). */
@@ -210,22 +222,27 @@ final class WorkerAgent {
 
     // ---- instructions ----------------------------------------------------------------------------
 
-    /** Does what the orchestrator says; false when it said to run an attempt that must wait for the last one to stop. */
+    /**
+     * Does what the orchestrator says. False when it said something this worker is already doing, or
+     * cannot do yet (a stop in progress; an attempt to run while the last one still stops): then the
+     * loop pauses before it asks again.
+     */
     private boolean apply(InstructionsDto instructions) throws OrchestratorClient.Unreachable, OrchestratorClient.Rejected {
+        if (instructions.run() == null && instructions.stop() == null) {
+            return true;
+        }
+        boolean acted = false;
         if (instructions.stop() != null && current != null && !current.stopping
                 && current.held().equals(instructions.stop().toHeld())) {
             stopCurrent("the orchestrator asked to stop it");
+            acted = true;
         }
         RunDto run = instructions.run();
-        if (run == null) {
-            return true;
+        if (run != null && current == null) {
+            start(run);
+            acted = true;
         }
-        Held wanted = new Held(JobId.of(run.jobId()), run.attempt());
-        if (current != null) {
-            return current.held().equals(wanted);
-        }
-        start(run);
-        return true;
+        return acted;
     }
 
     private void stopCurrent(String why) {
@@ -243,12 +260,23 @@ final class WorkerAgent {
         stopper.start();
     }
 
-    /** Starts an assigned attempt, unless it ran here before (then its recorded end is reported). */
+    /**
+     * Starts an assigned attempt, unless it ran here before (its recorded end is reported) or its
+     * process still runs (watched again). The attempt file is written before the launch, so a worker
+     * that dies in between finds the attempt's pid file after its restart instead of starting it again.
+     */
     private void start(RunDto run) throws OrchestratorClient.Unreachable, OrchestratorClient.Rejected {
-        Job unplaced = job(run, null, null);
+        Held held = new Held(JobId.of(run.jobId()), run.attempt());
+        Job unplaced;
+        try {
+            unplaced = job(run, null, null);
+        } catch (RuntimeException e) {
+            reportLost(held, "this worker cannot read the job (" + e.getMessage() + "); is it older than the orchestrator?");
+            return;
+        }
         Optional<List<Integer>> chosen = GpuPlacement.choose(unplaced, gpus.indices());
         if (chosen.isEmpty()) {
-            reportLost(Held.of(unplaced), "it needs " + unplaced.numProcesses() + " GPUs"
+            reportLost(held, "it needs " + unplaced.numProcesses() + " GPUs"
                     + (unplaced.spec().deviceIds().isEmpty() ? "" : " " + unplaced.spec().deviceIds())
                     + "; this worker has " + gpus.indices());
             return;
@@ -258,33 +286,40 @@ final class WorkerAgent {
         current = new Current(job, run, logStart);
         AttemptState before = runner.probe(job);
         if (before.kind() == AttemptState.Kind.ENDED) {
-            LOG.log(Level.INFO, "Job {0} attempt {1} ran here before; reporting its exit code {2}", job.id(),
-                    job.attempt(), before.exitCode());
+            LOG.log(Level.INFO, "Job {0} ran here before; reporting its exit code {1}", held, before.exitCode());
             listener.attemptEnded(job.id(), job.attempt(), AttemptOutcome.exited(before.exitCode()));
             return;
         }
-        Optional<ProcessRef> process;
         try {
-            process = runner.start(job, listener);
-        } catch (LaunchException e) {
+            attemptFile.write(new AttemptFile.Saved(run, chosen.get(), null, null, logStart));
+        } catch (StoreException e) {
             current = null;
-            reportLost(job, "launch failed: " + e.getMessage());
+            reportLost(held, "the worker cannot write its state (" + e.getMessage() + ")");
             return;
         }
-        ProcessRef ref = process.orElse(null);
-        attemptFile.write(new AttemptFile.Saved(run, chosen.get(), ref == null ? null : ref.pid(),
-                ref == null ? null : ref.startTime(), logStart));
-        LOG.log(Level.INFO, "Job {0} attempt {1} ({2}) started on GPUs {3}", job.id(), job.attempt(), run.configName(),
-                chosen.get());
+        if (before.kind() == AttemptState.Kind.RUNNING) {
+            LOG.log(Level.INFO, "Job {0} already runs here (started before this worker restarted); watching it", held);
+            runner.resume(job, listener);
+        } else {
+            Optional<ProcessRef> process;
+            try {
+                process = runner.start(job, listener);
+            } catch (LaunchException e) {
+                current = null;
+                attemptFile.delete();
+                reportLost(held, "launch failed: " + e.getMessage());
+                return;
+            }
+            ProcessRef ref = process.orElse(null);
+            attemptFile.write(new AttemptFile.Saved(run, chosen.get(), ref == null ? null : ref.pid(),
+                    ref == null ? null : ref.startTime(), logStart));
+            LOG.log(Level.INFO, "Job {0} ({1}) started on GPUs {2}", held, run.configName(), chosen.get());
+        }
         try {
-            orchestrator.status(current.held(), "running", null, null);
+            orchestrator.status(held, "running", null, null);
         } catch (OrchestratorClient.Refused e) {
             stopCurrent("the orchestrator no longer gives it to this worker (" + e.getMessage() + ")");
         }
-    }
-
-    private void reportLost(Job job, String reason) throws OrchestratorClient.Unreachable, OrchestratorClient.Rejected {
-        reportLost(Held.of(job), reason);
     }
 
     private void reportLost(Held held, String reason) throws OrchestratorClient.Unreachable, OrchestratorClient.Rejected {
@@ -334,7 +369,7 @@ final class WorkerAgent {
         }
         try {
             while (true) {
-                byte[] chunk = readLog(current.job.id(), current.logStart + current.sent);
+                byte[] chunk = logs.read(current.job.id(), current.logStart + current.sent, LOG_CHUNK).data();
                 if (chunk.length == 0) {
                     return;
                 }
@@ -352,29 +387,8 @@ final class WorkerAgent {
         }
     }
 
-    private byte[] readLog(JobId id, long from) {
-        try (FileChannel channel = FileChannel.open(logsDir.resolve(id.value() + ".log"), StandardOpenOption.READ)) {
-            long available = channel.size() - from;
-            if (available <= 0) {
-                return new byte[0];
-            }
-            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(LOG_CHUNK, available));
-            while (buffer.hasRemaining() && channel.read(buffer, from + buffer.position()) > 0) {
-                // until full or end of file
-            }
-            byte[] data = new byte[buffer.position()];
-            buffer.flip().get(data);
-            return data;
-        } catch (NoSuchFileException e) {
-            return new byte[0];
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "Cannot read the log of job {0}: {1}", id, e.getMessage());
-            return new byte[0];
-        }
-    }
-
     private long logSize(JobId id) {
-        return logsDir.resolve(id.value() + ".log").toFile().length();
+        return logs.read(id, Long.MAX_VALUE, 0).size();
     }
 
     // ---- jobs ------------------------------------------------------------------------------------

@@ -13,42 +13,42 @@ import java.util.stream.Collectors;
 /**
  * Which workers may run a job: every one of the job's {@code worker_labels} matches the worker's
  * label of that name as a glob ({@code *} any run of characters, {@code ?} one character, nothing
- * else special, the whole value), and the worker has at least {@code num_processes} GPUs. Among the
+ * else special, the whole value), and the worker's GPUs hold the job (at least {@code num_processes},
+ * its {@code device_ids} among them unless {@code any_gpu}). Among the
  * idle matching workers the smallest that fits is chosen (ties by id), so big workers stay free for
  * big jobs. Stateless.
  */
 public final class WorkerMatching {
     private WorkerMatching() {}
 
-    /** Whether {@code value} matches {@code glob} as a whole. */
+    /**
+     * Whether {@code value} matches {@code glob} as a whole. Greedy, going back only to the last
+     * {@code *}: at most glob length × value length steps, whatever the pattern.
+     */
     public static boolean globMatches(String glob, String value) {
-        return matches(glob, 0, value, 0);
-    }
-
-    private static boolean matches(String glob, int g, String value, int v) {
-        while (g < glob.length()) {
-            char c = glob.charAt(g);
-            if (c == '*') {
-                while (g < glob.length() && glob.charAt(g) == '*') {
-                    g++;
-                }
-                if (g == glob.length()) {
-                    return true;
-                }
-                for (int from = v; from <= value.length(); from++) {
-                    if (matches(glob, g, value, from)) {
-                        return true;
-                    }
-                }
+        int g = 0;
+        int v = 0;
+        int star = -1;
+        int resume = 0;
+        while (v < value.length()) {
+            char c = g < glob.length() ? glob.charAt(g) : 0;
+            if (g < glob.length() && c != '*' && (c == '?' || c == value.charAt(v))) {
+                g++;
+                v++;
+            } else if (g < glob.length() && c == '*') {
+                star = g++;
+                resume = v;
+            } else if (star >= 0) {
+                g = star + 1;
+                v = ++resume;
+            } else {
                 return false;
             }
-            if (v == value.length() || (c != '?' && c != value.charAt(v))) {
-                return false;
-            }
-            g++;
-            v++;
         }
-        return v == value.length();
+        while (g < glob.length() && glob.charAt(g) == '*') {
+            g++;
+        }
+        return g == glob.length();
     }
 
     /** Whether {@code labels} satisfy every requirement in {@code required}. */
@@ -62,9 +62,13 @@ public final class WorkerMatching {
         return true;
     }
 
-    /** Whether {@code worker} could ever run {@code job} (labels and GPU count), busy or not. */
+    /**
+     * Whether {@code worker} could ever run {@code job}, busy or not: its labels match, and its GPUs
+     * hold the job as they would on this machine (enough of them; the job's {@code device_ids}, unless
+     * {@code any_gpu}, among them).
+     */
     public static boolean canRun(Job job, OnlineWorker worker) {
-        return worker.gpuCount() >= job.numProcesses() && labelsMatch(job.workerLabels(), worker.labels());
+        return labelsMatch(job.workerLabels(), worker.labels()) && GpuPlacement.choose(job, worker.gpus()).isPresent();
     }
 
     /** The worker to give {@code job}: the smallest idle (not busy, not draining) one that can run it. */
@@ -93,10 +97,11 @@ public final class WorkerMatching {
     public static String requirement(Job job) {
         String labels = job.workerLabels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(", "));
-        String gpus = job.numProcesses() + (job.numProcesses() == 1 ? " GPU" : " GPUs");
+        String gpus = GpuPlacement.pinned(job) ? "GPUs " + job.spec().deviceIds()
+                : job.numProcesses() + (job.numProcesses() == 1 ? " GPU" : " GPUs");
         if (labels.isEmpty()) {
             return gpus;
         }
-        return job.numProcesses() == 1 ? labels : labels + ", " + gpus;
+        return job.numProcesses() == 1 && !GpuPlacement.pinned(job) ? labels : labels + ", " + gpus;
     }
 }

@@ -3,6 +3,7 @@ package dev.gpuqueue.core.service;
 import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.Target;
+import dev.gpuqueue.core.model.Worker;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -29,13 +30,15 @@ public record SubmitRequest(
 
     public SubmitRequest {
         target = target == null ? Target.AUTO : target;
-        workerLabels = Map.copyOf(workerLabels == null ? Map.of() : workerLabels);
-        metadata = Map.copyOf(metadata == null ? Map.of() : metadata);
-        for (String key : workerLabels.keySet()) {
-            if (key.isBlank()) {
-                throw new ValidationException("worker_labels keys must not be blank");
-            }
+        try {
+            workerLabels = Map.copyOf(Worker.checkLabels(workerLabels));
+        } catch (ValidationException e) {
+            throw new ValidationException("worker_labels: " + e.getMessage());
         }
+        if (metadata != null && metadata.entrySet().stream().anyMatch(e -> e.getKey() == null || e.getValue() == null)) {
+            throw new ValidationException("metadata values must be text, not null");
+        }
+        metadata = Map.copyOf(metadata == null ? Map.of() : metadata);
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH)) {
             throw new ValidationException("idempotency_key must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
         }

@@ -63,9 +63,7 @@ public final class WorkerAdmin {
         Permissions.requireAdmin(caller, ACTION);
         Worker worker = existing(id);
         if (worker.draining() != draining) {
-            Worker changed = worker.withDraining(draining);
-            hub.registry().update(changed);
-            hub.recorded(changed);
+            hub.change(id, w -> w.withDraining(draining));
             hub.event(caller.name(), "worker " + id + (draining ? " is draining" : " takes jobs again"));
             if (!draining) {
                 hub.triggerPass();

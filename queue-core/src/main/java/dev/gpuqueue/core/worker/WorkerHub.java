@@ -27,11 +27,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 /**
  * The orchestrator's picture of its remote workers: who is alive (any authenticated request is a
@@ -60,6 +63,8 @@ public final class WorkerHub {
     /** The registry's workers, kept here so that every scheduling pass reads them without I/O. */
     private final Map<String, Worker> records = new ConcurrentHashMap<>();
     private final Map<String, Live> live = new ConcurrentHashMap<>();
+    /** Serializes read-modify-write changes of a worker's record. */
+    private final Object recordChanges = new Object();
     private final WorkerRunner runner = new WorkerRunner(this);
     private volatile Runnable pass = () -> {};
     private volatile Instant since;
@@ -84,6 +89,8 @@ public final class WorkerHub {
         Instant lastSeen;
         /** Declared offline (its attempt was given up); cleared by its next request. */
         boolean offline;
+        /** The worker was removed: nothing is assigned to it any more. */
+        boolean removed;
         Assignment assignment;
         final List<Waiter> waiters = new ArrayList<>();
     }
@@ -154,7 +161,8 @@ public final class WorkerHub {
         for (Worker w : records.values()) {
             Live l = live.get(w.id());
             if (l != null && isOnline(l)) {
-                online.add(new OnlineWorker(w.id(), w.labels(), w.gpus().size(), w.draining()));
+                online.add(new OnlineWorker(w.id(), w.labels(),
+                        w.gpus().stream().map(GpuDevice::index).collect(Collectors.toCollection(TreeSet::new)), w.draining()));
             }
         }
         online.sort((a, b) -> a.id().compareTo(b.id()));
@@ -182,9 +190,7 @@ public final class WorkerHub {
      * draining) and it is online. Returns what it must do, given the attempt it says it still runs.
      */
     public Instructions register(Worker worker, Map<String, String> labels, List<GpuDevice> gpus, Held running) {
-        Worker registered = current(worker).registered(labels, gpus, clock.instant());
-        registry.update(registered);
-        records.put(registered.id(), registered);
+        Worker registered = change(worker.id(), w -> w.registered(labels, gpus, clock.instant()));
         Live l = live.computeIfAbsent(registered.id(), id -> new Live());
         markSeen(l);
         event(ACTOR, "worker " + registered.id() + " registered: " + gpus.size() + (gpus.size() == 1 ? " GPU" : " GPUs")
@@ -201,10 +207,12 @@ public final class WorkerHub {
 
     /**
      * A long poll: answers at once when the worker has something to do, else when that changes, else
-     * with nothing to do after {@code wait}.
+     * with nothing to do after {@code wait} (at most half the offline timeout). A worker waiting in a
+     * poll is alive.
      */
     public CompletableFuture<Instructions> poll(Worker worker, Held running, Duration wait) {
         Live l = seen(worker);
+        Duration capped = wait.compareTo(offlineAfter.dividedBy(2)) > 0 ? offlineAfter.dividedBy(2) : wait;
         CompletableFuture<Instructions> answer = new CompletableFuture<>();
         synchronized (l) {
             Instructions now = instructionsLocked(l, running);
@@ -218,7 +226,7 @@ public final class WorkerHub {
                 l.waiters.removeIf(w -> w.answer() == answer);
             }
         });
-        return answer.completeOnTimeout(Instructions.NONE, wait.toMillis(), TimeUnit.MILLISECONDS);
+        return answer.completeOnTimeout(Instructions.NONE, capped.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -340,7 +348,7 @@ public final class WorkerHub {
             synchronized (l) {
                 Instant last = l.lastSeen != null ? l.lastSeen : since;
                 boolean knownBefore = l.lastSeen != null || w.registeredAt() != null || l.assignment != null;
-                if (l.offline || !knownBefore || now.isBefore(last.plus(offlineAfter))) {
+                if (l.offline || !knownBefore || now.isBefore(last.plus(offlineAfter)) || !l.waiters.isEmpty()) {
                     continue;
                 }
                 l.offline = true;
@@ -389,6 +397,9 @@ public final class WorkerHub {
         }
         Live l = live.computeIfAbsent(id, ignored -> new Live());
         synchronized (l) {
+            if (l.removed) {
+                throw new LaunchException("worker " + id + " was removed");
+            }
             if (!resumed && (l.offline || l.lastSeen == null)) {
                 throw new LaunchException("worker " + id + " is offline");
             }
@@ -513,6 +524,23 @@ public final class WorkerHub {
     }
 
     /**
+     * Changes a worker's record, stored and kept here, as one step against other changes (a drain
+     * and a registration at the same moment both stand). Returns the record as changed.
+     */
+    Worker change(String id, UnaryOperator<Worker> change) {
+        synchronized (recordChanges) {
+            Worker recorded = records.get(id);
+            if (recorded == null) {
+                throw new dev.gpuqueue.core.error.NotFoundException("no worker named " + id);
+            }
+            Worker changed = change.apply(recorded);
+            registry.update(changed);
+            records.put(id, changed);
+            return changed;
+        }
+    }
+
+    /**
      * Forgets a removed worker; the attempt it was running (forced removal) is given up with
      * {@code reason}, and its waiting polls are answered so it learns at once that its token is gone.
      */
@@ -526,6 +554,7 @@ public final class WorkerHub {
         synchronized (l) {
             given = l.assignment;
             l.assignment = null;
+            l.removed = true;
         }
         if (given != null) {
             giveUp(given, reason);

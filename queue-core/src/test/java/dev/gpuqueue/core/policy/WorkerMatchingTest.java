@@ -54,6 +54,27 @@ class WorkerMatchingTest {
     }
 
     @Test
+    void aPatternOfManyStarsIsDecidedWithoutTryingEverySplit() {
+        String pattern = "*?".repeat(12) + "#";
+        assertThat(WorkerMatching.globMatches(pattern, "x".repeat(32))).isFalse();
+        assertThat(WorkerMatching.globMatches(pattern, "x".repeat(32) + "#")).isTrue();
+        assertThat(WorkerMatching.globMatches("*a*b*c*", "zzazzbzzczz")).isTrue();
+        assertThat(WorkerMatching.globMatches("*a*b*c", "zzazzbzzczz")).isFalse();
+    }
+
+    @Test
+    void aWorkerMustHaveTheDevicesAJobIsPinnedToUnlessItTakesAnyGpu() {
+        Job pinned = job().gpus(2).deviceIds(2, 3).build();
+        Job anyTwo = job().gpus(2).deviceIds(2, 3).anyGpu().build();
+
+        assertThat(WorkerMatching.canRun(pinned, worker("small", 2))).isFalse();
+        assertThat(WorkerMatching.canRun(pinned, worker("big", 4))).isTrue();
+        assertThat(WorkerMatching.canRun(anyTwo, worker("small", 2))).isTrue();
+        assertThat(WorkerMatching.waitReason(pinned, List.of(worker("small", 2)), Set.of()).message())
+                .isEqualTo("no online worker has GPUs [2, 3]");
+    }
+
+    @Test
     void aTrailingStarMatchesAnySuffix() {
         assertThat(WorkerMatching.globMatches("a100*", "a100")).isTrue();
         assertThat(WorkerMatching.globMatches("a100*", "a100-80gb")).isTrue();

@@ -30,6 +30,17 @@ class SubmitTest extends StoreBackedTest {
     }
 
     @Test
+    void nullLabelValuesOrMetadataAreRefusedNamingTheField() {
+        Map<String, String> nullValue = new HashMap<>();
+        nullValue.put("gpu", null);
+
+        assertThatThrownBy(() -> SubmitRequest.builder("train").workerLabels(nullValue).build())
+                .isInstanceOf(ValidationException.class).hasMessageStartingWith("worker_labels: label gpu needs a value");
+        assertThatThrownBy(() -> SubmitRequest.builder("train").metadata(nullValue).build())
+                .isInstanceOf(ValidationException.class).hasMessage("metadata values must be text, not null");
+    }
+
+    @Test
     void aJobThatFitsStartsAtOnceOnTheLowestFreeGpu() {
         SubmitResult result = h.submit(ALICE, "train");
 

@@ -188,6 +188,17 @@ class WorkerHubTest {
     }
 
     @Test
+    void aWorkerWaitingInALongPollIsAliveWhateverTheClockSays() {
+        Worker w1 = online("w1", Map.of(), 1);
+        CompletableFuture<Instructions> waiting = hub.poll(w1, null, Duration.ofSeconds(30));
+        clock.advance(TIMEOUT.plusSeconds(1));
+        assertThat(hub.checkLiveness()).isEmpty();
+
+        waiting.cancel(false);
+        assertThat(hub.checkLiveness()).containsExactly("w1");
+    }
+
+    @Test
     void cancelTellsTheWorkerAndCompletesWhenItConfirmsOrGoesOffline() throws Exception {
         Worker w1 = online("w1", Map.of(), 1);
         JobId confirmed = submitToWorkers("train");

@@ -64,6 +64,8 @@ public final class HttpApi {
                 new Route(HandlerType.POST, "/api/jobs/{job_id}/cancel", jobs::cancel),
                 new Route(HandlerType.GET, "/api/jobs/{job_id}/logs", jobs::logs),
                 new Route(HandlerType.GET, "/api/jobs/{job_id}/events", jobs::events),
+                new Route(HandlerType.GET, "/api/events",
+                        new EventsHandler(deps.service(), deps.callers(), mapper, EventsHandler.HEARTBEAT)),
                 new Route(HandlerType.GET, "/api/system/status", system::status),
                 new Route(HandlerType.GET, "/api/health", system::health),
                 new Route(HandlerType.GET, "/api/admin/users", admin::list),

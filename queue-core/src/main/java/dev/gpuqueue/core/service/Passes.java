@@ -14,10 +14,12 @@ import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.core.port.JobTransaction;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
@@ -37,6 +39,7 @@ final class Passes {
     private final Runners runners;
     private final AttemptReports reports;
     private final Clock clock;
+    private final List<PassListener> listeners = new CopyOnWriteArrayList<>();
 
     Passes(JobStore store, QueuePlanner planner, Runners runners, AttemptReports reports, Clock clock) {
         this.store = store;
@@ -56,6 +59,7 @@ final class Passes {
      * the plan before commit and may throw to roll everything back. Then starts what the pass chose.
      */
     PassResult runAfter(Consumer<JobTransaction> prelude, Consumer<PassPlan> veto) {
+        long began = System.nanoTime();
         Dispatched dispatched = store.inTransaction(tx -> {
             prelude.accept(tx);
             Dispatched d = dispatch(tx);
@@ -70,7 +74,20 @@ final class Passes {
         if (!failed.isEmpty()) {
             LOG.log(Level.DEBUG, "{0} start(s) failed; their GPUs are free for the next pass", failed.size());
         }
-        return new PassResult(started, failed, dispatched.plan().waiting());
+        PassResult result = new PassResult(started, failed, dispatched.plan().waiting());
+        Duration took = Duration.ofNanos(System.nanoTime() - began);
+        for (PassListener listener : listeners) {
+            try {
+                listener.passed(took, result);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "A pass listener failed: {0}", e.toString());
+            }
+        }
+        return result;
+    }
+
+    void addListener(PassListener listener) {
+        listeners.add(listener);
     }
 
     private record Dispatched(PassPlan plan, List<Job> started) {}

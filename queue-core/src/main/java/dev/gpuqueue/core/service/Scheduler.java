@@ -29,6 +29,11 @@ public final class Scheduler {
         this.loop = loop;
     }
 
+    /** Registers {@code listener} for every later pass (a submit's, a tick's, one after a job ended). */
+    public void addPassListener(PassListener listener) {
+        passes.addListener(listener);
+    }
+
     /** Runs one scheduling pass now and returns what it started and why the others wait. */
     public PassResult runOnce() {
         return passes.runOnce();

@@ -293,4 +293,26 @@ class CliTest {
         assertThat(completion.exit()).isZero();
         assertThat(completion.out()).contains("complete -F");
     }
+
+    @Test
+    void watchPrintsAJobsEventsUntilItEndsAndExitsByHowItEnded() {
+        String quick = submit("quick");
+        awaitStatus(quick, "completed");
+        Result done = run("jobs", "watch", quick);
+        assertThat(done.exit()).as(done.err()).isZero();
+        List<String> lines = done.out().lines().toList();
+        assertThat(lines.get(0)).matches(".*#\\d+ submitted job " + quick + " \\(- -> pending\\) by local: .*");
+        assertThat(lines).anyMatch(l -> l.contains(" dispatched job " + quick + " (pending -> running) by scheduler: on GPUs [0]"));
+        assertThat(lines.get(lines.size() - 1)).contains(" completed job " + quick + " (running -> completed)");
+
+        String sleepy = submit("sleepy");
+        run("jobs", "cancel", sleepy);
+        Result cancelled = run("jobs", "watch", sleepy);
+        assertThat(cancelled.exit()).isEqualTo(1);
+        assertThat(cancelled.out()).contains(" cancelled job " + sleepy);
+
+        Result unknown = run("jobs", "watch", "nope");
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err()).contains("HTTP 404");
+    }
 }

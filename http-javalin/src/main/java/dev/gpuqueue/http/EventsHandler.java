@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code GET /api/events}: the queue's events as Server-Sent Events ({@code id:} the event id,
  * {@code event:} its type, {@code data:} the event as JSON). {@code Last-Event-ID} or {@code ?after=}
- * resumes from the stored history, then the stream goes on live; {@code ?job_id=} keeps one job's
- * events. Who may see what is the core's rule (others' jobs' events only for leads and admins). A
+ * resumes from the stored history, then the stream goes on live ({@code ?after=now}: live events
+ * only); {@code ?job_id=} keeps one job's events. Who may see what is the core's rule (others' jobs' events only for leads and admins). A
  * comment every {@code heartbeat} keeps proxies from closing a quiet stream; a client too slow to
  * keep up gets a final {@code lagged} event (with the id to resume after) and is disconnected.
  * Credentials and parameters are checked before the stream starts, so a refusal is an ordinary JSON
@@ -64,7 +64,8 @@ final class EventsHandler implements Handler {
     @Override
     public void handle(Context ctx) throws Exception {
         Caller caller = callers.resolve(ctx);
-        long after = after(ctx);
+        long after = "now".equals(ctx.queryParam("after")) && ctx.header("Last-Event-ID") == null
+                ? service.lastEventId() : after(ctx);
         String job = ctx.queryParam("job_id");
         JobId jobId = job == null || job.isBlank() ? null : JobId.of(job);
         String accept = ctx.header("Accept");

@@ -2,7 +2,9 @@ package dev.gpuqueue.cli.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
@@ -13,6 +15,7 @@ import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.OptionalLong;
+import java.util.function.Predicate;
 
 /**
  * Talks to a gpuqueue server over HTTP with an optional bearer token. Any answer that is not 2xx
@@ -103,32 +106,72 @@ public final class ApiClient {
     }
 
     private Answer send(String method, String path, Object body) {
-        try {
-            HttpURLConnection connection = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
-            connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
-            connection.setReadTimeout(READ_TIMEOUT_MILLIS);
-            connection.setRequestMethod(method);
-            if (token != null) {
-                connection.setRequestProperty("Authorization", "Bearer " + token);
+        return reaching(() -> {
+            HttpURLConnection connection = open(method, path, body, null, READ_TIMEOUT_MILLIS);
+            try (InputStream in = connection.getInputStream()) {
+                return new Answer(in.readAllBytes(), connection);
             }
-            if (body != null) {
-                byte[] json = JSON.writeValueAsBytes(body);
-                connection.setRequestProperty("Content-Type", "application/json");
-                connection.setDoOutput(true); // buffered, not streamed: a 401 answer keeps its error body
-                try (OutputStream out = connection.getOutputStream()) {
-                    out.write(json);
+        });
+    }
+
+    /**
+     * Reads the Server-Sent Events at {@code path} line by line, handing each line to {@code line}
+     * until it returns false or the stream ends. The server's heartbeats keep the read timeout away.
+     */
+    public void events(String path, Predicate<String> line) {
+        reaching(() -> {
+            HttpURLConnection connection = open("GET", path, null, "text/event-stream", READ_TIMEOUT_MILLIS);
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(connection.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String next = in.readLine(); next != null && line.test(next); next = in.readLine()) {
+                    // each line handed over
                 }
             }
-            int status = connection.getResponseCode();
-            InputStream stream = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
+            return null;
+        });
+    }
+
+    /** A connection whose answer was 2xx; otherwise the server's error detail as a {@link ClientException}. */
+    private HttpURLConnection open(String method, String path, Object body, String accept, int readTimeout)
+            throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
+        connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+        connection.setReadTimeout(readTimeout);
+        connection.setRequestMethod(method);
+        if (token != null) {
+            connection.setRequestProperty("Authorization", "Bearer " + token);
+        }
+        if (accept != null) {
+            connection.setRequestProperty("Accept", accept);
+        }
+        if (body != null) {
+            byte[] json = JSON.writeValueAsBytes(body);
+            connection.setRequestProperty("Content-Type", "application/json");
+            connection.setDoOutput(true); // buffered, not streamed: a 401 answer keeps its error body
+            try (OutputStream out = connection.getOutputStream()) {
+                out.write(json);
+            }
+        }
+        int status = connection.getResponseCode();
+        if (status >= 300) {
+            InputStream error = connection.getErrorStream();
             byte[] answer;
-            try (InputStream in = stream == null ? InputStream.nullInputStream() : stream) {
+            try (InputStream in = error == null ? InputStream.nullInputStream() : error) {
                 answer = in.readAllBytes();
             }
-            if (status >= 300) {
-                throw new ClientException(detail(status, answer));
-            }
-            return new Answer(answer, connection);
+            throw new ClientException(detail(status, answer));
+        }
+        return connection;
+    }
+
+    private interface Exchange<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs an exchange with the server, turning "cannot reach it" into one clear line. */
+    private <T> T reaching(Exchange<T> exchange) {
+        try {
+            return exchange.run();
         } catch (ConnectException e) {
             throw new ClientException("cannot reach the gpuqueue server at " + base + " (connection refused);"
                     + " is it running? (set --url or GPUQUEUE_URL)");

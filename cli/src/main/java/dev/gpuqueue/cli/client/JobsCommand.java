@@ -1,6 +1,7 @@
 package dev.gpuqueue.cli.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,7 +17,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,7 +29,7 @@ import picocli.CommandLine;
 /** {@code gpuqueue jobs ...}: submit, list, status, cancel, logs, events. */
 @Command(name = "jobs", mixinStandardHelpOptions = true, description = "Submit, list, follow and cancel jobs.",
         subcommands = {JobsCommand.Submit.class, JobsCommand.ListJobs.class, JobsCommand.Status.class,
-                JobsCommand.Cancel.class, JobsCommand.Logs.class, JobsCommand.Events.class})
+                JobsCommand.Cancel.class, JobsCommand.Logs.class, JobsCommand.Events.class, JobsCommand.Watch.class})
 public final class JobsCommand {
 
     /** Base of the client subcommands: output writer and the API client. */
@@ -381,6 +384,71 @@ public final class JobsCommand {
                     e.get("actor").asText(), Output.cell(e.get("detail")))));
             Output.table(out(), List.of("AT", "EVENT", "STATUS", "BY", "DETAIL"), rows);
             return 0;
+        }
+    }
+
+    @Command(name = "watch", mixinStandardHelpOptions = true,
+            description = "Print the queue's events as they happen (one job's with JOB_ID, until it ends: exit 0 when it"
+                    + " completed, 1 when it failed, was cancelled or rejected).")
+    static final class Watch extends ClientCommand {
+        private static final ObjectMapper JSON = new ObjectMapper();
+        private static final Set<String> ENDS = Set.of("completed", "failed", "cancelled", "rejected");
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "JOB_ID")
+        String jobId;
+
+        @Option(names = "--after", paramLabel = "EVENT_ID",
+                description = "Start after this event id (default: a job's whole history; without a job, from now).")
+        Long after;
+
+        @Override
+        public Integer call() {
+            String query = jobId != null ? "?job_id=" + ApiClient.encode(jobId) + "&after=" + (after == null ? 0 : after)
+                    : "?after=" + (after != null ? after.toString() : "now");
+            AtomicReference<String> ended = new AtomicReference<>();
+            api().events("/api/events" + query, line -> {
+                if (!line.startsWith("data:")) {
+                    return true;
+                }
+                JsonNode event = parse(line.substring(5).strip());
+                out().println(describe(event));
+                out().flush();
+                String type = event.get("type").asText();
+                if (jobId != null && ENDS.contains(type)) {
+                    ended.set(type);
+                    return false;
+                }
+                return !type.equals("lagged");
+            });
+            return ended.get() == null || ended.get().equals("completed") ? 0 : 1;
+        }
+
+        private static JsonNode parse(String data) {
+            try {
+                return JSON.readTree(data);
+            } catch (IOException e) {
+                throw new ClientException("the server sent an event that is not JSON: " + e.getMessage());
+            }
+        }
+
+        /** {@code 2026-12-03T18:00:00Z #42 dispatched job abc (pending -> running) by scheduler: on GPUs [0]}. */
+        static String describe(JsonNode e) {
+            if (e.hasNonNull("last_event_id")) {
+                return "lagged: " + e.get("detail").asText();
+            }
+            StringBuilder line = new StringBuilder(e.get("at").asText()).append(" #").append(e.get("id").asLong())
+                    .append(' ').append(e.get("type").asText());
+            if (e.hasNonNull("job_id")) {
+                line.append(" job ").append(e.get("job_id").asText());
+            }
+            if (e.hasNonNull("to")) {
+                line.append(" (").append(Output.cell(e.get("from"))).append(" -> ").append(e.get("to").asText()).append(')');
+            }
+            line.append(" by ").append(e.get("actor").asText());
+            if (e.hasNonNull("detail")) {
+                line.append(": ").append(e.get("detail").asText());
+            }
+            return line.toString();
         }
     }
 }

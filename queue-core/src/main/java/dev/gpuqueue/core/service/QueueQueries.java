@@ -263,6 +263,10 @@ final class QueueQueries {
      * them for leads and admins; for others their own jobs' events and settings changes. With
      * {@code jobId}, only that job's events (after the permission check).
      */
+    long lastEventId() {
+        return events.lastId();
+    }
+
     Subscription subscribe(Caller caller, long afterId, JobId jobId) {
         if (jobId != null) {
             job(caller, jobId);

@@ -73,6 +73,10 @@ final class ServerCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     double workerTimeout;
 
+    @Option(names = "--metrics-public",
+            description = "Serve /metrics without credentials even when users exist (default: admins only then).")
+    boolean metricsPublic;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65_535) {
@@ -89,7 +93,7 @@ final class ServerCommand implements Callable<Integer> {
                 configsDir != null ? configsDir.toAbsolutePath() : resolvedHome.resolve("configs"), simulateGpus,
                 Duration.ofMillis(Math.round(schedulerInterval * 1000)), allowedHosts, corsOrigins, newDatabase,
                 jobsDir == null ? null : jobsDir.toAbsolutePath(), passEnv, jobUser,
-                Duration.ofMillis(Math.round(workerTimeout * 1000)));
+                Duration.ofMillis(Math.round(workerTimeout * 1000)), metricsPublic);
         PrintWriter out = spec.commandLine().getOut();
         GpuqueueServer server = GpuqueueServer.start(config, out);
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "gpuqueue-shutdown"));

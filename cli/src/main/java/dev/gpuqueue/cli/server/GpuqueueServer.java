@@ -26,8 +26,11 @@ import dev.gpuqueue.core.worker.WorkerHub;
 import dev.gpuqueue.gpu.GpuInventories;
 import dev.gpuqueue.gpu.GpuModule;
 import dev.gpuqueue.http.ApiDependencies;
+import dev.gpuqueue.http.DocsRoutes;
 import dev.gpuqueue.http.HttpApi;
 import dev.gpuqueue.http.HttpOptions;
+import dev.gpuqueue.http.PanelRoutes;
+import dev.gpuqueue.http.QueueMetrics;
 import dev.gpuqueue.http.TokenAuth;
 import dev.gpuqueue.sqlite.SqliteDatabase;
 import dev.gpuqueue.sqlite.SqliteModule;
@@ -40,6 +43,7 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -47,7 +51,8 @@ import java.util.stream.Stream;
 
 /**
  * The running server. Its parts start in order through one {@link Lifecycle} (GPUs, database, job
- * runner, recovery, scheduler loop, HTTP) and stop in reverse (HTTP finishes requests in flight,
+ * runner, recovery, worker hub, scheduler loop, metrics, HTTP: the API, the event stream, /metrics,
+ * the API docs and the queue panel) and stop in reverse (HTTP finishes requests in flight,
  * the loop stops, the database closes, NVML shuts down). The Guice injector only binds the adapters;
  * the core is assembled by {@code GpuQueue.builder()}, as embedders do. Running jobs are never
  * stopped by the server's own shutdown. Thread-safe.
@@ -127,8 +132,16 @@ public final class GpuqueueServer {
         ApiDependencies deps = new ApiDependencies(queue.service(), queue.scheduler(), queue.workers(), gpus.inventory(),
                 injector.getInstance(HostStatus.class), injector.getInstance(JobLogs.class), users,
                 new TokenAuth(users, HttpApi.isLoopback(config.host())), clock);
+        QueueMetrics metrics = lifecycle.start("metrics", () -> {
+            QueueMetrics started = QueueMetrics.create(queue, gpus.inventory());
+            started.start();
+            return started;
+        }, QueueMetrics::close);
+        List<HttpApi.Route> extra = new ArrayList<>(metrics.routes(deps, config.metricsPublic()));
+        extra.addAll(DocsRoutes.routes());
+        extra.addAll(PanelRoutes.routes());
         app = lifecycle.start("HTTP server",
-                () -> HttpApi.start(HttpApi.create(deps, http), config.host(), config.port(), users), Javalin::stop);
+                () -> HttpApi.start(HttpApi.create(deps, http, extra), config.host(), config.port(), users), Javalin::stop);
         printSummary(config, db, gpus, users, queue.workers(), recovery, out);
     }
 
@@ -144,6 +157,8 @@ public final class GpuqueueServer {
         String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
         GpuInventory inventory = gpus.inventory();
         out.printf("gpuqueue server listening on http://%s:%d%n", host, app.port());
+        out.printf("  panel:      http://%s:%d/   (API docs /api/docs, metrics /metrics%s)%n", host, app.port(),
+                config.metricsPublic() || users.singleUserMode() ? "" : ", admin token needed");
         out.printf("  home:       %s%n", config.home());
         out.printf("  database:   %s (schema v%d, synchronous %s)%n", db.file(), db.schemaVersion(),
                 db.options().synchronous());

@@ -10,11 +10,11 @@ import java.util.List;
  * state directory (database, configs, logs) and whether to start a new database where one went
  * missing, simulated GPUs if any, the scheduler interval, and how jobs run (their directory, the
  * extra variables they may see, the OS user they run as), and how long a remote worker may stay
- * silent before it is offline. Immutable.
+ * silent before it is offline, and whether {@code /metrics} is open to everyone. Immutable.
  */
 public record ServerConfig(String host, int port, Path home, Path configsDir, String simulateGpus,
         Duration schedulerInterval, List<String> allowedHosts, List<String> corsOrigins, boolean newDatabase,
-        Path jobsDir, List<String> passEnv, String jobUser, Duration workerTimeout) {
+        Path jobsDir, List<String> passEnv, String jobUser, Duration workerTimeout, boolean metricsPublic) {
 
     public ServerConfig {
         allowedHosts = List.copyOf(allowedHosts);
@@ -26,7 +26,7 @@ public record ServerConfig(String host, int port, Path home, Path configsDir, St
     public static ServerConfig of(String host, int port, Path home, Path configsDir, String simulateGpus,
             Duration schedulerInterval) {
         return new ServerConfig(host, port, home, configsDir, simulateGpus, schedulerInterval, List.of(), List.of(),
-                false, null, List.of(), null, WorkerHub.DEFAULT_OFFLINE_AFTER);
+                false, null, List.of(), null, WorkerHub.DEFAULT_OFFLINE_AFTER, false);
     }
 
     public Path logsDir() {

@@ -53,7 +53,7 @@ class ServerGraphTest {
     void thePartsStartInOrderAndAllStop() throws Exception {
         GpuqueueServer server = GpuqueueServer.start(config(), new PrintWriter(new StringWriter()));
         try {
-            assertThat(server.parts()).containsExactly("GPUs", "database", "job runner", "recovery", "worker hub", "scheduler loop",
+            assertThat(server.parts()).containsExactly("GPUs", "database", "job runner", "recovery", "worker hub", "scheduler loop", "metrics",
                     "HTTP server");
             assertThat(home.resolve("bin/job-wrapper.sh")).exists();
         } finally {

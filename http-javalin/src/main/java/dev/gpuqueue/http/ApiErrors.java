@@ -90,6 +90,7 @@ final class ApiErrors {
             case 403 -> "forbidden";
             case 404 -> "not_found";
             case 405 -> "method_not_allowed";
+            case 406 -> "not_acceptable";
             case 409 -> "conflict";
             case 408 -> "request_timeout";
             case 414 -> "uri_too_long";

@@ -40,7 +40,8 @@ public final class DocsRoutes {
     static final String WEBJAR_FILES = "META-INF/resources/webjars/swagger-ui/";
 
     /** The webjar's own page: it lives at GET /api/docs, where its relative URLs resolve. */
-    private static final Set<String> HIDDEN = Set.of("index.html");
+    /** Not served: the webjar's own page (ours replaces it) and its OAuth2 redirect page (no OAuth here). */
+    private static final Set<String> HIDDEN = Set.of("index.html", "oauth2-redirect.html");
     /** A plain file name with an extension: no slash, backslash, percent sign, or leading dot. */
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*(\\.[A-Za-z0-9_-]+)+");
     private static final Map<String, String> TYPES = Map.of(

@@ -84,11 +84,17 @@ final class EventsHandler implements Handler {
             streams.release();
             throw e;
         }
-        new SseHandler(0, client -> {
-            client.keepAlive();
-            client.onClose(subscription::close);
-            pumps.execute(() -> pump(client, subscription));
-        }).handle(ctx);
+        try {
+            new SseHandler(0, client -> {
+                client.keepAlive();
+                client.onClose(subscription::close);
+                pumps.execute(() -> pump(client, subscription));
+            }).handle(ctx);
+        } catch (RuntimeException e) {
+            subscription.close();
+            streams.release();
+            throw e;
+        }
     }
 
     /** The event id to resume after: {@code Last-Event-ID}, else {@code ?after=}, else 0 (the whole history). */

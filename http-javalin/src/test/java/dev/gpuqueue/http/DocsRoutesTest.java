@@ -110,12 +110,13 @@ class DocsRoutesTest extends ApiTestBase {
     @Test
     void otherAssetsOfTheWebjarAreServedWithTheirTypes() throws Exception {
         for (String name : List.of("swagger-ui.css", "swagger-ui.js", "swagger-ui-bundle.js", "favicon-16x16.png",
-                "oauth2-redirect.html", "swagger-ui-bundle.js.LICENSE.txt")) {
+                "swagger-ui-bundle.js.LICENSE.txt")) {
             HttpResponse<byte[]> response = bytes("/api/docs/" + name);
             String extension = name.substring(name.lastIndexOf('.') + 1);
             assertThat(response.statusCode()).as(name).isEqualTo(200);
             assertThat(type(response)).as(name).startsWith(extension.equals("txt") ? "text/plain" : TYPES.get(extension));
         }
+        assertThat(bytes("/api/docs/oauth2-redirect.html").statusCode()).as("no OAuth here: not served").isEqualTo(404);
         HttpResponse<byte[]> png = bytes("/api/docs/favicon-32x32.png");
         assertThat(png.body()).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
     }

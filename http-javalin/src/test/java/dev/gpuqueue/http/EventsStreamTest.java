@@ -118,6 +118,7 @@ class EventsStreamTest extends AuthTestBase {
             assertThat(stream("none", "", null).status()).isEqualTo(401);
             Answer plain = as("admin", "GET", "/api/events", null);
             assertThat(plain.status()).isEqualTo(406);
+            assertThat(plain.json().get("error").asText()).isEqualTo("not_acceptable");
             assertThat(plain.json().get("detail").asText()).contains("Accept: text/event-stream");
             assertThat(as("admin", "GET", "/api/events?after=-1", null).json().get("detail").asText()).contains("after");
             assertThat(as("admin", "GET", "/api/events?after=x", null).status()).isEqualTo(400);

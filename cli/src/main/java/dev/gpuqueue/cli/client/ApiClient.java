@@ -159,7 +159,7 @@ public final class ApiClient {
             try (InputStream in = error == null ? InputStream.nullInputStream() : error) {
                 answer = in.readAllBytes();
             }
-            throw new ClientException(detail(status, answer));
+            throw new ClientException(detail(status, answer), status);
         }
         return connection;
     }

@@ -19,7 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -389,10 +389,12 @@ public final class JobsCommand {
 
     @Command(name = "watch", mixinStandardHelpOptions = true,
             description = "Print the queue's events as they happen (one job's with JOB_ID, until it ends: exit 0 when it"
-                    + " completed, 1 when it failed, was cancelled or rejected).")
+                    + " completed, 1 when it failed or was cancelled, or the stream could not be followed).")
     static final class Watch extends ClientCommand {
         private static final ObjectMapper JSON = new ObjectMapper();
-        private static final Set<String> ENDS = Set.of("completed", "failed", "cancelled", "rejected");
+        private static final Set<String> ENDED = Set.of("completed", "failed", "cancelled");
+        /** Reconnections after the stream ended or could not be reached, 1 s doubling, before giving up. */
+        private static final int RECONNECTS = 6;
 
         @Parameters(index = "0", arity = "0..1", paramLabel = "JOB_ID")
         String jobId;
@@ -401,26 +403,64 @@ public final class JobsCommand {
                 description = "Start after this event id (default: a job's whole history; without a job, from now).")
         Long after;
 
+        /** Where the stream is: the last event id printed (null: "now", nothing seen yet), and the job's end. */
+        private Long position;
+        private String end;
+
         @Override
-        public Integer call() {
-            String query = jobId != null ? "?job_id=" + ApiClient.encode(jobId) + "&after=" + (after == null ? 0 : after)
-                    : "?after=" + (after != null ? after.toString() : "now");
-            AtomicReference<String> ended = new AtomicReference<>();
+        public Integer call() throws InterruptedException {
+            position = after != null ? after : jobId != null ? Long.valueOf(0) : null;
+            int failures = 0;
+            while (true) {
+                try {
+                    follow();
+                    if (end != null) {
+                        return end.equals("completed") ? 0 : 1;
+                    }
+                    failures = 0; // the stream ended (server restart, lag): resume where it stopped
+                } catch (ClientException e) {
+                    if (e.refused()) {
+                        throw e;
+                    }
+                    if (++failures > RECONNECTS) {
+                        throw new ClientException("gave up following the event stream: " + e.getMessage());
+                    }
+                    spec.commandLine().getErr().println("gpuqueue: " + e.getMessage() + "; retrying");
+                    TimeUnit.SECONDS.sleep(1L << (failures - 1));
+                }
+            }
+        }
+
+        /** Reads the stream from {@link #position} until it ends, the watched job ends or the server says it lagged. */
+        private void follow() {
+            String query = "?after=" + (position == null ? "now" : position.toString())
+                    + (jobId != null ? "&job_id=" + ApiClient.encode(jobId) : "");
+            String[] type = new String[1];
             api().events("/api/events" + query, line -> {
+                if (line.startsWith("event:")) {
+                    type[0] = line.substring(6).strip();
+                    return true;
+                }
                 if (!line.startsWith("data:")) {
                     return true;
                 }
                 JsonNode event = parse(line.substring(5).strip());
-                out().println(describe(event));
-                out().flush();
-                String type = event.get("type").asText();
-                if (jobId != null && ENDS.contains(type)) {
-                    ended.set(type);
+                if ("lagged".equals(type[0])) {
+                    spec.commandLine().getErr().println("gpuqueue: fell behind the server; resuming after event "
+                            + event.get("last_event_id").asLong());
+                    position = event.get("last_event_id").asLong();
                     return false;
                 }
-                return !type.equals("lagged");
+                position = event.get("id").asLong();
+                out().println(describe(event));
+                out().flush();
+                String to = event.hasNonNull("to") ? event.get("to").asText() : "";
+                if (jobId != null && ENDED.contains(to)) {
+                    end = to;
+                    return false;
+                }
+                return true;
             });
-            return ended.get() == null || ended.get().equals("completed") ? 0 : 1;
         }
 
         private static JsonNode parse(String data) {
@@ -433,9 +473,6 @@ public final class JobsCommand {
 
         /** {@code 2026-12-03T18:00:00Z #42 dispatched job abc (pending -> running) by scheduler: on GPUs [0]}. */
         static String describe(JsonNode e) {
-            if (e.hasNonNull("last_event_id")) {
-                return "lagged: " + e.get("detail").asText();
-            }
             StringBuilder line = new StringBuilder(e.get("at").asText()).append(" #").append(e.get("id").asLong())
                     .append(' ').append(e.get("type").asText());
             if (e.hasNonNull("job_id")) {

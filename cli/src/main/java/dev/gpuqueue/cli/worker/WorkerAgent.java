@@ -41,8 +41,8 @@ import java.util.concurrent.TimeUnit;
  * as on the server (wrapper, pid and exit files, its own GPUs), one at a time. The attempt in hand
  * is kept in {@link AttemptFile} until its end is reported, so a restarted worker finds and reports
  * it; an attempt is never started twice (its exit file says it ran). When the orchestrator cannot be
- * reached, the job keeps running and the worker retries with backoff (1 s doubling to 30 s), then
- * registers again. A token that is refused stops the job (its result could not be reported; the
+ * reached, the job keeps running and the worker retries with backoff (1 s doubling to 30 s, and to
+ * at most a quarter of the orchestrator's offline timeout), then registers again. A token that is refused stops the job (its result could not be reported; the
  * orchestrator requeues it) and ends the worker. Not thread-safe: one loop owns the state; runner
  * threads only hand ends over through a queue.
  */
@@ -101,6 +101,8 @@ final class WorkerAgent {
         }
     };
     private Current current;
+    /** The orchestrator's offline timeout, as it said when this worker registered. */
+    private Duration offlineAfter = Duration.ofSeconds(120);
 
     WorkerAgent(OrchestratorClient orchestrator, ProcessJobRunner runner, GpuInventory gpus, Map<String, String> labels,
             Path home, Duration heartbeatEvery, Duration stopGrace, Clock clock) {
@@ -171,9 +173,14 @@ final class WorkerAgent {
         return 0;
     }
 
-    private static Duration longer(Duration backoff) {
+    /**
+     * The next wait: doubled, at most 30 s and at most a quarter of the orchestrator's offline timeout,
+     * so a worker reaches a restarted orchestrator well before that gives its job up.
+     */
+    private Duration longer(Duration backoff) {
+        Duration cap = offlineAfter.dividedBy(4).compareTo(MAX_BACKOFF) < 0 ? offlineAfter.dividedBy(4) : MAX_BACKOFF;
         Duration doubled = backoff.multipliedBy(2);
-        return doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
+        return doubled.compareTo(cap) > 0 ? cap : doubled;
     }
 
     /** Ends the loop; a running job keeps running (the next start of the worker finds it). */
@@ -190,6 +197,7 @@ final class WorkerAgent {
                 .map(d -> new WorkerDtos.WorkerGpuDto(d.index(), d.name(), d.uuid(), d.memoryTotalBytes() >> 20)).toList();
         WorkerDtos.RegisteredDto registered = orchestrator.register(new WorkerDtos.RegisterBody(labels, inventory,
                 WorkerDtos.HeldDto.of(held())));
+        offlineAfter = Duration.ofSeconds(Math.max(1, registered.offlineAfterSeconds()));
         LOG.log(Level.INFO, "Registered with {0} as worker {1}: {2} GPUs, labels {3}{4}", orchestrator.base(),
                 registered.workerId(), inventory.size(), registered.labels(),
                 registered.draining() ? " (draining: no new jobs)" : "");

@@ -247,7 +247,7 @@ function fillTable(bodyId, emptyId, rows) {
 // ---------------------------------------------------------------------------------------------
 // Views
 
-function renderQueue(page, runningJobs) {
+function renderQueue(page, runningJobs, blockedPage) {
   const where = new Map(runningJobs.map((j) => [j.job_id, j]));
   const rows = page.entries.map((e) => {
     const active = e.status === 'pending' || e.status === 'blocked';
@@ -299,11 +299,14 @@ function renderQueue(page, runningJobs) {
   });
   fillTable('queue-body', 'queue-empty', rows);
   const shown = page.entries.length;
-  const blocked = page.entries.filter((e) => e.status === 'blocked').length;
+  // Blocked jobs come after every pending one in the queue's order: read on their own, so a long
+  // queue never hides the approvals.
+  const awaiting = blockedPage ? blockedPage.entries : page.entries.filter((e) => e.status === 'blocked');
+  const blocked = awaiting.length;
   $('queue-summary').textContent = page.total_pending + ' pending, ' + blocked + ' awaiting approval, '
     + page.total_running + ' running' + (shown < page.total_pending + page.total_running + blocked ? ' (first ' + shown + ' shown)' : '');
 
-  const approvals = page.entries.filter((e) => e.status === 'blocked').map((e) => {
+  const approvals = awaiting.map((e) => {
     const reason = el('input', { type: 'text', class: 'reason-input', 'data-field': 'reason', maxlength: 500,
       placeholder: 'reason', 'aria-label': 'reason to reject ' + e.job_id });
     const approve = el('button', { type: 'button', class: 'good', 'data-action': 'approve', text: 'Approve' });
@@ -591,14 +594,15 @@ async function refreshAll() {
   refreshing = true;
   refreshAgain = false;
   try {
-    const [queue, running, stats, system, settings] = await Promise.allSettled([
+    const [queue, running, stats, system, settings, blocked] = await Promise.allSettled([
       api('GET', '/api/queue?limit=200'),
       api('GET', '/api/jobs?status=running&limit=200'),
       api('GET', '/api/queue/stats'),
       api('GET', '/api/system/status?include_allocation=true'),
       api('GET', '/api/queue/concurrency'),
+      api('GET', '/api/queue?status=blocked&limit=200'),
     ]);
-    const failures = [queue, running, stats, system, settings].filter((r) => r.status === 'rejected');
+    const failures = [queue, running, stats, system, settings, blocked].filter((r) => r.status === 'rejected');
     if (failures.length) {
       say('Loading the panel: ' + describe(failures[0].reason), 'error', 'load');
     } else {
@@ -606,7 +610,8 @@ async function refreshAll() {
     }
     try {
       if (queue.status === 'fulfilled') {
-        renderQueue(queue.value, running.status === 'fulfilled' ? running.value.jobs : []);
+        renderQueue(queue.value, running.status === 'fulfilled' ? running.value.jobs : [],
+          blocked.status === 'fulfilled' ? blocked.value : null);
       }
       if (running.status === 'fulfilled') renderRunning(running.value.jobs, running.value.total);
       if (stats.status === 'fulfilled') {

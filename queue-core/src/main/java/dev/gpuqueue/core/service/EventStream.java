@@ -1,5 +1,6 @@
 package dev.gpuqueue.core.service;
 
+import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.port.CommitListener;
 import dev.gpuqueue.core.port.JobStore;
@@ -39,7 +40,16 @@ public final class EventStream implements CommitListener {
      * {@link #lastId()} for live events only) that {@code filter} accepts.
      */
     public Subscription subscribe(long afterId, Predicate<QueueEvent> filter) {
-        Subscription subscription = new Subscription(this, afterId, filter, buffer);
+        return subscribe(afterId, filter, null);
+    }
+
+    /**
+     * As {@link #subscribe(long, Predicate)}, for one job's events when {@code jobId} is not null: its
+     * history is read from that job's events alone, not from the whole store's.
+     */
+    public Subscription subscribe(long afterId, Predicate<QueueEvent> filter, JobId jobId) {
+        Predicate<QueueEvent> scoped = jobId == null ? filter : filter.and(e -> jobId.equals(e.jobId()));
+        Subscription subscription = new Subscription(this, afterId, scoped, buffer, jobId);
         subscriptions.add(subscription);
         return subscription;
     }
@@ -62,7 +72,11 @@ public final class EventStream implements CommitListener {
         return subscriptions.size();
     }
 
-    List<QueueEvent> history(long afterId) {
+    /** Stored events after {@code afterId}, a page at a time: every event's, or one job's (null: every). */
+    List<QueueEvent> history(long afterId, JobId jobId) {
+        if (jobId != null) {
+            return store.read(r -> r.events(jobId)).stream().filter(e -> e.id() > afterId).limit(HISTORY_PAGE).toList();
+        }
         return store.read(r -> r.eventsAfter(afterId, HISTORY_PAGE));
     }
 

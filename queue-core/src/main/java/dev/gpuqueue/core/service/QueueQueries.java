@@ -263,18 +263,17 @@ final class QueueQueries {
      * them for leads and admins; for others their own jobs' events and settings changes. With
      * {@code jobId}, only that job's events (after the permission check).
      */
-    long lastEventId() {
-        return events.lastId();
-    }
-
     Subscription subscribe(Caller caller, long afterId, JobId jobId) {
         if (jobId != null) {
             job(caller, jobId);
         }
         boolean everyone = Permissions.seesEveryone(caller);
-        return events.subscribe(afterId, event -> (jobId == null || jobId.equals(event.jobId()))
-                && (everyone || event.type() == QueueEvent.Type.SETTINGS_CHANGED
-                        || event.type().isJobEvent() && Long.valueOf(caller.userId()).equals(event.userId())));
+        return events.subscribe(afterId, event -> everyone || event.type() == QueueEvent.Type.SETTINGS_CHANGED
+                || event.type().isJobEvent() && Long.valueOf(caller.userId()).equals(event.userId()), jobId);
+    }
+
+    long lastEventId() {
+        return events.lastId();
     }
 
     /** The job, after the permission check (403 for another user's job, before any state is looked at). */

@@ -112,13 +112,13 @@ public final class QueueService {
      * see them (leads and admins: all; others: their own jobs' events and settings changes); with
      * {@code jobId}, one job's. Close the subscription when done.
      */
+    public Subscription subscribe(Caller caller, long afterId, JobId jobId) {
+        return queries.subscribe(caller, afterId, jobId);
+    }
+
     /** The id of the newest event now (0 when there is none): where a subscription "from now on" starts. */
     public long lastEventId() {
         return queries.lastEventId();
-    }
-
-    public Subscription subscribe(Caller caller, long afterId, JobId jobId) {
-        return queries.subscribe(caller, afterId, jobId);
     }
 
     /** Where a job stands; position, reason and estimated wait only while it is pending. */

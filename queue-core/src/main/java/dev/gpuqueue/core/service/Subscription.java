@@ -1,6 +1,7 @@
 package dev.gpuqueue.core.service;
 
 import dev.gpuqueue.core.error.SubscriptionLaggedException;
+import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.QueueEvent;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -19,6 +20,8 @@ import java.util.function.Predicate;
 public final class Subscription implements AutoCloseable {
     private final EventStream stream;
     private final Predicate<QueueEvent> filter;
+    /** The one job whose events this subscription wants, or null for every job's: where its history is read. */
+    private final JobId jobId;
     private final int capacity;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
@@ -29,8 +32,9 @@ public final class Subscription implements AutoCloseable {
     private long position;
     private boolean replaying = true;
 
-    Subscription(EventStream stream, long afterId, Predicate<QueueEvent> filter, int capacity) {
+    Subscription(EventStream stream, long afterId, Predicate<QueueEvent> filter, int capacity, JobId jobId) {
         this.stream = stream;
+        this.jobId = jobId;
         this.position = afterId;
         this.filter = filter;
         this.capacity = capacity;
@@ -67,7 +71,7 @@ public final class Subscription implements AutoCloseable {
             throw new SubscriptionLaggedException(position, capacity);
         }
         while (replaying) {
-            List<QueueEvent> page = stream.history(position);
+            List<QueueEvent> page = stream.history(position, jobId);
             if (page.isEmpty()) {
                 replaying = false;
                 break;
@@ -109,7 +113,7 @@ public final class Subscription implements AutoCloseable {
     private List<QueueEvent> fillGap(List<QueueEvent> batch) {
         List<QueueEvent> accepted = new ArrayList<>();
         while (!batch.isEmpty() && batch.get(0).id() > position + 1) {
-            List<QueueEvent> page = stream.history(position).stream().filter(e -> e.id() < batch.get(0).id()).toList();
+            List<QueueEvent> page = stream.history(position, jobId).stream().filter(e -> e.id() < batch.get(0).id()).toList();
             if (page.isEmpty()) {
                 break;
             }

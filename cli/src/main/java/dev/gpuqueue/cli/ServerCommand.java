@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code gpuqueue server}: runs the queue, its scheduler and the HTTP API until SIGTERM. */
@@ -18,6 +19,9 @@ import picocli.CommandLine.Option;
 final class ServerCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    JobHostOptions jobs;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
@@ -31,9 +35,6 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--configs-dir", description = "Where job configs <name>.json live (default: <home>/configs).")
     Path configsDir;
 
-    @Option(names = "--simulate-gpus", paramLabel = "SPEC",
-            description = "Declare GPUs instead of asking NVML: COUNT or COUNT:NAME:MEMORY_GB, e.g. 4 or 2:A100:40.")
-    String simulateGpus;
 
     @Option(names = "--scheduler-interval", paramLabel = "SECONDS", defaultValue = "5",
             description = "Seconds between background scheduling passes (default: ${DEFAULT-VALUE}).")
@@ -53,20 +54,8 @@ final class ServerCommand implements Callable<Integer> {
             description = "Start a new, empty database even though this state directory held one that is now missing.")
     boolean newDatabase;
 
-    @Option(names = "--jobs-dir", paramLabel = "DIR",
-            description = "Where jobs without a working_dir get a directory of their own (default: $TMPDIR/gpuqueue-jobs-<uid>);"
-                    + " never inside the state directory.")
-    Path jobsDir;
 
-    @Option(names = "--pass-env", paramLabel = "NAME",
-            description = "Pass this server environment variable (or NAME_PREFIX*) on to jobs; repeatable. Jobs otherwise"
-                    + " see only PATH, HOME, USER, LOGNAME, SHELL, LANG, LC_*, TZ, TMPDIR, CUDA_* and NVIDIA_*.")
-    List<String> passEnv = new ArrayList<>();
 
-    @Option(names = "--job-user", paramLabel = "USER",
-            description = "Run every job as this OS user (the server must run as root), so jobs cannot touch the"
-                    + " database or each other's files.")
-    String jobUser;
 
     @Option(names = "--worker-timeout", paramLabel = "SECONDS", defaultValue = "120",
             description = "Seconds without a heartbeat after which a remote worker is offline and its job requeued"
@@ -90,9 +79,9 @@ final class ServerCommand implements Callable<Integer> {
         }
         Path resolvedHome = Homes.resolve(home);
         ServerConfig config = new ServerConfig(host, port, resolvedHome,
-                configsDir != null ? configsDir.toAbsolutePath() : resolvedHome.resolve("configs"), simulateGpus,
+                configsDir != null ? configsDir.toAbsolutePath() : resolvedHome.resolve("configs"), jobs.simulateGpus,
                 Duration.ofMillis(Math.round(schedulerInterval * 1000)), allowedHosts, corsOrigins, newDatabase,
-                jobsDir == null ? null : jobsDir.toAbsolutePath(), passEnv, jobUser,
+                jobs.jobsDir(), jobs.passEnv, jobs.jobUser,
                 Duration.ofMillis(Math.round(workerTimeout * 1000)), metricsPublic);
         PrintWriter out = spec.commandLine().getOut();
         GpuqueueServer server = GpuqueueServer.start(config, out);

@@ -1,5 +1,6 @@
 package dev.gpuqueue.cli.worker;
 
+import dev.gpuqueue.cli.JobHostOptions;
 import dev.gpuqueue.cli.runner.CudaDevices;
 import dev.gpuqueue.cli.runner.JobUser;
 import dev.gpuqueue.cli.runner.LaunchOptions;
@@ -15,13 +16,12 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,6 +34,9 @@ import picocli.CommandLine.Option;
 public final class WorkerCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    JobHostOptions jobs;
 
     @Option(names = "--orchestrator", required = true, paramLabel = "URL",
             description = "The gpuqueue server to work for, e.g. http://10.0.0.5:8000.")
@@ -51,9 +54,6 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "The worker's state directory: logs, attempt files (default: $GPUQUEUE_WORKER_HOME, else ~/.gpuqueue-worker).")
     Path home;
 
-    @Option(names = "--simulate-gpus", paramLabel = "SPEC",
-            description = "Declare GPUs instead of asking NVML: COUNT or COUNT:NAME:MEMORY_GB, e.g. 4 or 2:A100:40.")
-    String simulateGpus;
 
     @Option(names = "--heartbeat-interval", paramLabel = "SECONDS", defaultValue = "30",
             description = "Seconds between heartbeats (default: ${DEFAULT-VALUE}); keep it well below the orchestrator's --worker-timeout.")
@@ -63,16 +63,8 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "Seconds a stopped job gets between SIGTERM and SIGKILL (default: ${DEFAULT-VALUE}).")
     double stopGrace;
 
-    @Option(names = "--jobs-dir", paramLabel = "DIR",
-            description = "Where jobs without a working_dir get a directory of their own (default: $TMPDIR/gpuqueue-jobs-<uid>).")
-    Path jobsDir;
 
-    @Option(names = "--pass-env", paramLabel = "NAME",
-            description = "Pass this environment variable (or NAME_PREFIX*) on to jobs; repeatable.")
-    List<String> passEnv = new ArrayList<>();
 
-    @Option(names = "--job-user", paramLabel = "USER", description = "Run every job as this OS user (the worker must run as root).")
-    String jobUser;
 
     @Override
     public Integer call() throws Exception {
@@ -98,9 +90,9 @@ public final class WorkerCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new StoreException("cannot create the worker's state directory " + state + ": " + e.getMessage(), e);
         }
-        try (GpuInventories.Selection gpus = GpuInventories.select(simulateGpus)) {
-            LaunchOptions launch = new LaunchOptions(jobsDir != null ? jobsDir.toAbsolutePath() : LaunchOptions.defaultJobsDir(),
-                    passEnv, jobUser == null ? null : JobUser.lookup(jobUser), CudaDevices.names(gpus.inventory()));
+        try (GpuInventories.Selection gpus = GpuInventories.select(jobs.simulateGpus)) {
+            LaunchOptions launch = new LaunchOptions(jobs.jobsDir() != null ? jobs.jobsDir() : LaunchOptions.defaultJobsDir(),
+                    jobs.passEnv, jobs.jobUser == null ? null : JobUser.lookup(jobs.jobUser), CudaDevices.names(gpus.inventory()));
             ProcessJobRunner runner = ProcessJobRunner.create(state, state.resolve("logs"), launch).prepare();
             WorkerAgent agent = new WorkerAgent(new OrchestratorClient(base, token.strip()), runner, gpus.inventory(), labels,
                     state, seconds(heartbeatInterval), seconds(stopGrace), Clock.systemUTC());

@@ -127,7 +127,7 @@ class WorkerHubTest {
     }
 
     @Test
-    void aLongPollWaitsUntilTheWorkerHasSomethingToDo() throws Exception {
+    void aLongPollWaitsUntilTheWorkerHasWork() throws Exception {
         Worker w1 = online("w1", Map.of(), 1);
         CompletableFuture<Instructions> waiting = hub.poll(w1, null, Duration.ofSeconds(30));
         assertThat(waiting).isNotDone();

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * {@code event:} its type, {@code data:} the event as JSON). {@code Last-Event-ID} or {@code ?after=}
  * resumes from the stored history, then the stream goes on live ({@code ?after=now}: live events
  * only); {@code ?job_id=} keeps one job's events. Who may see what is the core's rule (others' jobs' events only for leads and admins). A
- * comment every {@code heartbeat} keeps proxies from closing a quiet stream; a client too slow to
+ * comment every {@code heartbeat} keeps proxies from closing a quiet stream, and a {@code changed}
+ * comment tells a caller that events it may not see happened (no content: its views may refresh); a client too slow to
  * keep up gets a final {@code lagged} event (with the id to resume after) and is disconnected.
  * Credentials and parameters are checked before the stream starts, so a refusal is an ordinary JSON
  * error; a request that does not accept {@code text/event-stream} is a 406 saying so. Each stream is served by its own thread; at most {@link #MAX_STREAMS} at once (503 beyond).
@@ -64,8 +65,12 @@ final class EventsHandler implements Handler {
     @Override
     public void handle(Context ctx) throws Exception {
         Caller caller = callers.resolve(ctx);
-        long after = "now".equals(ctx.queryParam("after")) && ctx.header("Last-Event-ID") == null
-                ? service.lastEventId() : after(ctx);
+        long newest = service.lastEventId();
+        long after = "now".equals(ctx.queryParam("after")) && ctx.header("Last-Event-ID") == null ? newest : after(ctx);
+        if (after > newest) {
+            throw new ValidationException("there is no event " + after + " (the newest is " + newest + "): resume after"
+                    + " an id this server sent; a page kept open across a new database should reload");
+        }
         String job = ctx.queryParam("job_id");
         JobId jobId = job == null || job.isBlank() ? null : JobId.of(job);
         String accept = ctx.header("Accept");
@@ -113,9 +118,11 @@ final class EventsHandler implements Handler {
     private void pump(SseClient client, Subscription subscription) {
         try {
             while (!client.terminated()) {
+                long before = subscription.position();
                 List<QueueEvent> events = subscription.next(heartbeat);
                 if (events.isEmpty()) {
-                    client.sendComment("heartbeat");
+                    // Events the caller may not see passed: say only that something changed (a panel refreshes).
+                    client.sendComment(subscription.position() > before ? "changed" : "heartbeat");
                 }
                 for (QueueEvent event : events) {
                     client.sendEvent(event.type().wireName(), json(Dtos.EventDto.of(event)), String.valueOf(event.id()));

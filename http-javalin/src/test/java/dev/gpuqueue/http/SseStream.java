@@ -107,5 +107,4 @@ final class SseStream {
             response.body().close();
         }
     }
-
 }

@@ -735,7 +735,11 @@ async function readEvents(body, signal) {
         frame = { id: null, type: 'message', data: [] };
         continue;
       }
-      if (line.startsWith(':')) continue; // a heartbeat
+      if (line.startsWith(':')) {
+        // ": changed": something this token may not see moved the queue (positions, stats): refresh.
+        if (line.slice(1).trim() === 'changed') scheduleRefresh();
+        continue; // else a heartbeat
+      }
       const colon = line.indexOf(':');
       const field = colon < 0 ? line : line.slice(0, colon);
       let fieldValue = colon < 0 ? '' : line.slice(colon + 1);

@@ -21,6 +21,8 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -49,6 +51,7 @@ final class EventsHandler implements Handler {
     private final ObjectMapper mapper;
     private final Duration heartbeat;
     private final Semaphore streams = new Semaphore(MAX_STREAMS);
+    private final Set<SseClient> open = ConcurrentHashMap.newKeySet();
     private final ExecutorService pumps = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "gpuqueue-sse");
         thread.setDaemon(true);
@@ -92,6 +95,7 @@ final class EventsHandler implements Handler {
         try {
             new SseHandler(0, client -> {
                 client.keepAlive();
+                open.add(client);
                 client.onClose(subscription::close);
                 pumps.execute(() -> pump(client, subscription));
             }).handle(ctx);
@@ -140,7 +144,15 @@ final class EventsHandler implements Handler {
         } finally {
             subscription.close();
             client.close();
+            open.remove(client);
             streams.release();
+        }
+    }
+
+    /** Ends every open stream (the server is stopping): each pump sends nothing more and ends. */
+    void closeAll() {
+        for (SseClient client : open) {
+            client.close();
         }
     }
 

@@ -150,6 +150,9 @@ public final class HttpApi {
                 server.addBean(connections);
             });
             ApiErrors.register(config);
+            // Open event streams end before the server stops, instead of failing inside a stopped server.
+            routes.stream().map(Route::handler).filter(EventsHandler.class::isInstance).map(EventsHandler.class::cast)
+                    .forEach(events -> config.events.serverStopping(events::closeAll));
             config.routes.before(guard::check);
             for (Route route : routes) {
                 config.routes.addHttpHandler(route.method(), route.path(), route.handler());

@@ -15,6 +15,7 @@ import dev.gpuqueue.core.service.UserAdmin;
 import io.javalin.Javalin;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -94,7 +95,11 @@ class AuthTest extends AuthTestBase {
                 assertThat(list.body()).doesNotContain(existing);
                 assertThat(as("admin", "GET", "/api/jobs?limit=200", null).body()).doesNotContain(existing);
             }
-            assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage).noneMatch(m -> m.contains(token));
+            List<ILoggingEvent> logged;
+            synchronized (logs) { // other threads may log meanwhile; the appender appends under its own lock
+                logged = new ArrayList<>(logs.list);
+            }
+            assertThat(logged).extracting(ILoggingEvent::getFormattedMessage).noneMatch(m -> m.contains(token));
         } finally {
             root.detachAppender(logs);
         }

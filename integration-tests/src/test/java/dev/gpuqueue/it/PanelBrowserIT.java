@@ -23,6 +23,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.ElementNotInteractableException;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -332,8 +333,9 @@ class PanelBrowserIT {
     }
 
     private <T> T await(String what, java.util.function.Function<? super WebDriver, T> condition) {
+        // A live refresh may replace or briefly detach the element between finding and using it: try again.
         return new WebDriverWait(browser, WAIT).withMessage(what).ignoring(StaleElementReferenceException.class)
-                .until(condition);
+                .ignoring(ElementNotInteractableException.class).until(condition);
     }
 
     private Object script(String code) {

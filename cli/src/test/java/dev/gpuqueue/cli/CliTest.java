@@ -1,5 +1,7 @@
 package dev.gpuqueue.cli;
 
+import dev.gpuqueue.cli.CliRun.Result;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,25 +9,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpuqueue.cli.server.GpuqueueServer;
 import dev.gpuqueue.cli.server.ServerConfig;
 import dev.gpuqueue.core.testing.Await;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Every client command through execute() against a real server on a random port. */
 class CliTest {
@@ -37,15 +30,6 @@ class CliTest {
     private GpuqueueServer server;
     private String url;
 
-    record Result(int exit, String out, String err) {
-        JsonNode json() {
-            try {
-                return JSON.readTree(out);
-            } catch (IOException e) {
-                throw new UncheckedIOException("not JSON: " + out, e);
-            }
-        }
-    }
 
     @BeforeEach
     void startServer() throws Exception {
@@ -64,22 +48,11 @@ class CliTest {
         server.stop();
     }
 
-    /** Runs {@code gpuqueue args...} with {@code --url} for client commands, answering prompts with {@code input}. */
+    /** Runs {@code gpuqueue args...} against the server, answering prompts with {@code input}. */
     private Result answering(String input, String... args) {
-        List<String> argv = new ArrayList<>(Arrays.asList(args));
-        if (!argv.isEmpty() && List.of("jobs", "queue", "gpus").contains(argv.get(0)) && !argv.contains("--url")) {
-            argv.add("--url");
-            argv.add(url);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        CommandLine cli = GpuqueueCommand.commandLine(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), out);
-        cli.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(argv.toArray(String[]::new));
-        cli.getOut().flush();
-        lastOutput = out.toByteArray();
-        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString());
+        Result result = CliRun.execute(url, input, args);
+        lastOutput = result.outBytes();
+        return result;
     }
 
     /** The bytes the last command wrote to its output. */

@@ -1,5 +1,7 @@
 package dev.gpuqueue.cli;
 
+import dev.gpuqueue.cli.CliRun.Result;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,30 +9,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpuqueue.cli.server.GpuqueueServer;
 import dev.gpuqueue.cli.server.ServerConfig;
 import dev.gpuqueue.core.testing.Await;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code gpuqueue workers ...} through execute() against a real server on a random port. */
 class WorkersCommandTest {
@@ -42,27 +37,17 @@ class WorkersCommandTest {
     private GpuqueueServer server;
     private String url;
 
-    record Result(int exit, String out, String err) {
-        JsonNode json() {
-            try {
-                return JSON.readTree(out);
-            } catch (IOException e) {
-                throw new UncheckedIOException("not JSON: " + out, e);
-            }
-        }
+    /** The command that starts the worker, as {@code workers add} or {@code token} printed it on stderr. */
+    private static String command(Result result) {
+        return result.err().lines().filter(l -> l.startsWith("start the worker with: ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no command in:\n" + result.err()))
+                .substring("start the worker with: ".length());
+    }
 
-        /** The command that starts the worker, as printed on stderr. */
-        String command() {
-            return err.lines().filter(l -> l.startsWith("start the worker with: ")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no command in:\n" + err))
-                    .substring("start the worker with: ".length());
-        }
-
-        /** The token: the only line on stdout. */
-        String token() {
-            assertThat(out.lines().toList()).as("stdout is the token alone").hasSize(1);
-            return out.strip();
-        }
+    /** The token: the only line on stdout. */
+    private static String token(Result result) {
+        assertThat(result.out().lines().toList()).as("stdout is the token alone").hasSize(1);
+        return result.out().strip();
     }
 
     @BeforeEach
@@ -80,22 +65,8 @@ class WorkersCommandTest {
         server.stop();
     }
 
-    /** Runs {@code gpuqueue args...} with {@code --url} for client commands. */
     private Result run(String... args) {
-        List<String> argv = new ArrayList<>(Arrays.asList(args));
-        if (!argv.isEmpty() && List.of("jobs", "workers").contains(argv.get(0)) && !argv.contains("--url")
-                && !argv.contains("--help")) {
-            argv.add("--url");
-            argv.add(url);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        CommandLine cli = GpuqueueCommand.commandLine(new ByteArrayInputStream(new byte[0]), out);
-        cli.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(argv.toArray(String[]::new));
-        cli.getOut().flush();
-        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString());
+        return CliRun.execute(url, "", args);
     }
 
     private Result ok(String... args) {
@@ -139,9 +110,9 @@ class WorkersCommandTest {
     void addPrintsTheIdTheTokenOnceAndTheCommandAndListShowsItConnectingWithItsLabels() {
         Result added = ok("workers", "add", "gpu-box-1", "--label", "zone=eu", "--label", "tier=a100");
         assertThat(added.err()).startsWith("added worker gpu-box-1; its token, on stdout, is shown only this once");
-        String token = added.token();
+        String token = token(added);
         assertThat(token).startsWith("gqw_");
-        String command = added.command();
+        String command = command(added);
         assertThat(command).isEqualTo("gpuqueue worker --orchestrator " + url + " --token " + token)
                 .startsWith("gpuqueue worker --orchestrator http://127.0.0.1:" + server.port() + " --token gqw_");
 
@@ -176,7 +147,7 @@ class WorkersCommandTest {
 
     @Test
     void drainUndrainTokenAndRemove() throws Exception {
-        String first = ok("workers", "add", "gpu-box-1", "--label", "zone=eu").token();
+        String first = token(ok("workers", "add", "gpu-box-1", "--label", "zone=eu"));
         assertThat(register(first)).isEqualTo(200);
 
         assertThat(ok("workers", "drain", "gpu-box-1").out()).isEqualTo("worker gpu-box-1: draining\n");
@@ -189,9 +160,9 @@ class WorkersCommandTest {
 
         Result rotated = ok("workers", "token", "gpu-box-1");
         assertThat(rotated.err()).startsWith("worker gpu-box-1 has a new token (the old one no longer works)");
-        String second = rotated.token();
+        String second = token(rotated);
         assertThat(second).startsWith("gqw_").isNotEqualTo(first);
-        assertThat(rotated.command()).isEqualTo(
+        assertThat(command(rotated)).isEqualTo(
                 "gpuqueue worker --orchestrator " + url + " --token " + second);
         assertThat(register(first)).as("the old token no longer works").isEqualTo(401);
         assertThat(register(second)).as("the new one does").isEqualTo(200);
@@ -204,7 +175,7 @@ class WorkersCommandTest {
 
     @Test
     void aRegisteredWorkerIsIdleWithItsGpusAndRemovingItWhileItRunsAJobNeedsForce() throws Exception {
-        String token = ok("workers", "add", "gpu-box-1", "--label", "zone=eu").token();
+        String token = token(ok("workers", "add", "gpu-box-1", "--label", "zone=eu"));
         assertThat(register(token)).isEqualTo(200);
         List<String> idle = row("gpu-box-1", "--status", "idle");
         assertThat(idle).isNotNull();

@@ -11,6 +11,7 @@ import dev.gpuqueue.core.error.JobIsRunningException;
 import dev.gpuqueue.core.error.NotFoundException;
 import dev.gpuqueue.core.error.PermissionDeniedException;
 import dev.gpuqueue.core.error.QueueException;
+import dev.gpuqueue.core.error.RunnerUnavailableException;
 import dev.gpuqueue.core.error.StoreUnavailableException;
 import dev.gpuqueue.core.error.ValidationException;
 import io.javalin.config.JavalinConfig;
@@ -43,6 +44,10 @@ final class ApiErrors {
         config.routes.exception(JobIsRunningException.class, (e, ctx) -> answer(ctx, 409, "conflict",
                 e.getMessage() + "; stop it with POST /api/jobs/" + e.jobId() + "/cancel"));
         config.routes.exception(StoreUnavailableException.class, (e, ctx) -> {
+            LOG.warn("Answering 503: {}", e.getMessage());
+            answer(ctx, 503, "service_unavailable", e.getMessage());
+        });
+        config.routes.exception(RunnerUnavailableException.class, (e, ctx) -> {
             LOG.warn("Answering 503: {}", e.getMessage());
             answer(ctx, 503, "service_unavailable", e.getMessage());
         });

@@ -222,7 +222,7 @@ final class WorkerAgent {
                         job.attempt());
                 runner.resume(job, listener);
             }
-            case ENDED -> listener.attemptEnded(job.id(), job.attempt(), AttemptOutcome.exited(state.exitCode()));
+            case ENDED -> listener.attemptEnded(job.id(), job.attempt(), state.outcome());
             case GONE -> listener.attemptLost(job.id(), job.attempt(), "it vanished while the worker was down, leaving"
                     + " no exit status");
         }

@@ -152,12 +152,13 @@ public record Job(
     }
 
     /**
-     * The runner this job must run on when its kind names one (a cloud job's provider), else null:
+     * The runner this job must run on when it names one (a cloud job's provider, or the {@code runner}
+     * its config gives, such as {@code kubernetes}), else null:
      * the planner then places it on this machine's GPUs or a worker, by its target. The one place
      * that answers "which kind of runner takes this job".
      */
     public String namedRunner() {
-        return type == JobType.CLOUD ? provider : null;
+        return type == JobType.CLOUD ? provider : spec.runner();
     }
 
     /** Whether this job competes for the orchestrator's own GPUs (and not a worker or a named runner). */

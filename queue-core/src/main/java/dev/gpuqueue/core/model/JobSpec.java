@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * A job config as resolved at submit time and stored with the job, so later edits to the config
@@ -14,7 +15,10 @@ import java.util.Objects;
  *
  * <p>{@code deviceIds} are the preferred GPU indices, kept as written (duplicates included, so the
  * policy can report them as "can never fit"). {@code command} may be empty only for jobs whose
- * runner does not run a command (cloud jobs, embedders' own runners).
+ * runner does not run a command (cloud jobs, embedders' own runners), or whose image brings its own
+ * (a Kubernetes job). {@code runner}, when set, names the runner that must run the job (a cluster
+ * such as {@code kubernetes}); {@code kubernetes} is that runner's own section, kept as the JSON
+ * object it was written as (the Kubernetes runner checks it at submit). Immutable.
  */
 public record JobSpec(
         List<String> command,
@@ -25,7 +29,9 @@ public record JobSpec(
         double estimatedCost,
         int maxAttempts,
         Long maxRuntimeSeconds,
-        String runName) {
+        String runName,
+        String runner,
+        Map<String, Object> kubernetes) {
 
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     public static final int MAX_PROCESSES = 1024;
@@ -74,7 +80,19 @@ public record JobSpec(
         if (runName != null && runName.isBlank()) {
             runName = null;
         }
+        if (runner != null && !RUNNER_NAME.matcher(runner).matches()) {
+            throw new ValidationException("runner must be a runner's name (lowercase letters, digits and '-', e.g."
+                    + " kubernetes), or absent for this machine's GPUs and workers");
+        }
+        kubernetes = kubernetes == null ? null : JsonValues.immutableObject(kubernetes);
+        if (kubernetes != null && !KUBERNETES.equals(runner)) {
+            throw new ValidationException("a kubernetes section needs \"runner\": \"kubernetes\"");
+        }
     }
+
+    /** The runner name that reads the {@code kubernetes} section. */
+    public static final String KUBERNETES = "kubernetes";
+    private static final Pattern RUNNER_NAME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
 
     /** A one-GPU spec running {@code command}, with every other field at its default. */
     public static JobSpec of(String... command) {
@@ -118,7 +136,9 @@ public record JobSpec(
                 .estimatedCost(estimatedCost)
                 .maxAttempts(maxAttempts)
                 .maxRuntimeSeconds(maxRuntimeSeconds)
-                .runName(runName);
+                .runName(runName)
+                .runner(runner)
+                .kubernetes(kubernetes);
     }
 
     /** Builds a {@link JobSpec}; defaults: 1 process, no preferred ids, cost 0, 3 attempts. Not thread-safe. */
@@ -132,6 +152,8 @@ public record JobSpec(
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private Long maxRuntimeSeconds;
         private String runName;
+        private String runner;
+        private Map<String, Object> kubernetes;
 
         private Builder() {}
 
@@ -180,9 +202,21 @@ public record JobSpec(
             return this;
         }
 
+        /** The runner that must run the job (e.g. {@code kubernetes}); null: this machine's GPUs or a worker. */
+        public Builder runner(String runner) {
+            this.runner = runner;
+            return this;
+        }
+
+        /** The Kubernetes runner's section ({@code image}, {@code namespace}, ...), as a JSON object. */
+        public Builder kubernetes(Map<String, Object> kubernetes) {
+            this.kubernetes = kubernetes;
+            return this;
+        }
+
         public JobSpec build() {
-            return new JobSpec(
-                    command, numProcesses, deviceIds, env, workingDir, estimatedCost, maxAttempts, maxRuntimeSeconds, runName);
+            return new JobSpec(command, numProcesses, deviceIds, env, workingDir, estimatedCost, maxAttempts,
+                    maxRuntimeSeconds, runName, runner, kubernetes);
         }
     }
 }

@@ -16,7 +16,7 @@ import java.util.Objects;
  */
 final class JobSpecWire {
     static final List<String> FIELDS = List.of("command", "num_processes", "device_ids", "env", "working_dir",
-            "estimated_cost", "max_attempts", "max_runtime_seconds", "run_name");
+            "estimated_cost", "max_attempts", "max_runtime_seconds", "run_name", "runner", "kubernetes");
 
     private static final String COST = "a finite number >= 0";
 
@@ -33,6 +33,12 @@ final class JobSpecWire {
         fields.put("max_attempts", spec.maxAttempts());
         fields.put("max_runtime_seconds", spec.maxRuntimeSeconds());
         fields.put("run_name", spec.runName());
+        if (spec.runner() != null) {
+            fields.put("runner", spec.runner());
+        }
+        if (spec.kubernetes() != null) {
+            fields.put("kubernetes", spec.kubernetes());
+        }
         return fields;
     }
 
@@ -71,6 +77,15 @@ final class JobSpecWire {
             spec.maxRuntimeSeconds(whole("max_runtime_seconds", value, 1, JobSpec.MAX_RUNTIME_SECONDS));
         }
         spec.runName(string("run_name", fields.get("run_name")));
+        spec.runner(string("runner", fields.get("runner")));
+        if ((value = fields.get("kubernetes")) != null) {
+            if (!(value instanceof Map<?, ?> section)) {
+                throw new ValidationException("kubernetes must be an object (image, namespace, ...)");
+            }
+            Map<String, Object> copy = new LinkedHashMap<>();
+            section.forEach((name, item) -> copy.put(String.valueOf(name), item));
+            spec.kubernetes(copy);
+        }
         return spec.build();
     }
 

@@ -22,6 +22,7 @@ public record PendingReason(Kind kind, String message) {
         NO_WORKER,
         WORKERS_BUSY,
         NO_RUNNER,
+        RUNNER_UNAVAILABLE,
         CAN_NEVER_FIT,
         AWAITING_APPROVAL
     }
@@ -75,9 +76,14 @@ public record PendingReason(Kind kind, String message) {
         return new PendingReason(Kind.WORKERS_BUSY, message);
     }
 
-    /** A job that names a runner (a cloud provider) that is not registered. */
+    /** A job that names a runner (a cloud provider, a cluster) that is not registered. */
     public static PendingReason noRunner(String runner) {
         return new PendingReason(Kind.NO_RUNNER, "no runner for provider '" + runner + "'");
+    }
+
+    /** A job whose runner is registered but cannot take jobs now: {@code why} says what is wrong. */
+    public static PendingReason runnerUnavailable(String runner, String why) {
+        return new PendingReason(Kind.RUNNER_UNAVAILABLE, runner + " unavailable: " + why);
     }
 
     public static PendingReason canNeverFit(String why) {

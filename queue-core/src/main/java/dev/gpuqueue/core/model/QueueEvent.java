@@ -28,6 +28,8 @@ public record QueueEvent(long id, Type type, Instant at, String actor, JobId job
         REQUEUED,
         ADOPTED,
         LOST,
+        /** What a job's runner says about an attempt that has not ended (a cluster still queueing it). */
+        RUNNER_NOTE,
         SETTINGS_CHANGED,
         WORKER_CHANGED,
         USER_CHANGED;

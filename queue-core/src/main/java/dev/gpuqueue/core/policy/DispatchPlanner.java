@@ -95,7 +95,11 @@ public final class DispatchPlanner {
             }
         }
         if (job.namedRunner() != null) {
-            return input.runners().contains(job.namedRunner()) ? null : PendingReason.noRunner(job.namedRunner());
+            if (!input.runners().contains(job.namedRunner())) {
+                return PendingReason.noRunner(job.namedRunner());
+            }
+            String unavailable = input.unavailableRunners().get(job.namedRunner());
+            return unavailable == null ? null : PendingReason.runnerUnavailable(job.namedRunner(), unavailable);
         }
         if (job.target() != Target.LOCAL) {
             if (WorkerMatching.choose(job, input.workers(), state.busyWorkers).isPresent()) {

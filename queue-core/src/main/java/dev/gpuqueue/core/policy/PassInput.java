@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SortedSet;
@@ -15,7 +16,8 @@ import java.util.TreeSet;
 /**
  * Everything one scheduling pass decides from: the pending jobs (all, or a prefix of the dispatch
  * order) and the running jobs, read in the same transaction that will commit the decisions; the
- * settings; the installed GPU indices; the names of the registered runners; whether any pending job
+ * settings; the installed GPU indices; the names of the registered runners, and those of them that
+ * cannot take jobs now with why; whether any pending job
  * names its runner (a cloud job: so a plan over a prefix knows whether one could start behind a
  * blocked local head); the remote workers online now; and {@code now}. Immutable.
  */
@@ -25,6 +27,7 @@ public record PassInput(
         QueueSettings settings,
         SortedSet<Integer> gpus,
         Set<String> runners,
+        Map<String, String> unavailableRunners,
         boolean namedRunnerJobsPending,
         List<OnlineWorker> workers,
         Instant now) {
@@ -35,6 +38,7 @@ public record PassInput(
         Objects.requireNonNull(settings, "settings");
         gpus = Collections.unmodifiableSortedSet(new TreeSet<>(gpus));
         runners = Set.copyOf(runners);
+        unavailableRunners = Map.copyOf(unavailableRunners);
         workers = List.copyOf(workers);
         Objects.requireNonNull(now, "now");
     }
@@ -43,7 +47,7 @@ public record PassInput(
     public static PassInput of(
             Collection<Job> pending, Collection<Job> running, QueueSettings settings, Collection<Integer> gpus,
             Instant now) {
-        return new PassInput(List.copyOf(pending), List.copyOf(running), settings, new TreeSet<>(gpus), Set.of(), false,
+        return new PassInput(List.copyOf(pending), List.copyOf(running), settings, new TreeSet<>(gpus), Set.of(), Map.of(), false,
                 List.of(), now);
     }
 }

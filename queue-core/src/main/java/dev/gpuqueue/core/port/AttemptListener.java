@@ -19,4 +19,10 @@ public interface AttemptListener {
      * when no attempt is left.
      */
     void attemptLost(JobId jobId, int attempt, String reason);
+
+    /**
+     * What the runner sees of an attempt that has not ended, worth a line in the job's events (a
+     * cluster still queueing it, and why). Ignored when the attempt no longer holds the job.
+     */
+    default void attemptNote(JobId jobId, int attempt, String note) {}
 }

@@ -1,10 +1,10 @@
 package dev.gpuqueue.core.port;
 
 /**
- * Where an attempt stands as its runner sees it now: still running, ended (with its exit code), or
- * gone without a trace (nothing tells how it ended). Immutable.
+ * Where an attempt stands as its runner sees it now: still running, ended (with its outcome: an exit
+ * code, or a failure in words), or gone without a trace (nothing tells how it ended). Immutable.
  */
-public record AttemptState(Kind kind, Integer exitCode) {
+public record AttemptState(Kind kind, AttemptOutcome outcome) {
 
     /** Which of the three. */
     public enum Kind { RUNNING, ENDED, GONE }
@@ -13,12 +13,16 @@ public record AttemptState(Kind kind, Integer exitCode) {
     public static final AttemptState GONE = new AttemptState(Kind.GONE, null);
 
     public AttemptState {
-        if ((kind == Kind.ENDED) != (exitCode != null)) {
-            throw new IllegalArgumentException("an ended attempt, and only that, has an exit code");
+        if ((kind == Kind.ENDED) != (outcome != null)) {
+            throw new IllegalArgumentException("an ended attempt, and only that, has an outcome");
         }
     }
 
     public static AttemptState ended(int exitCode) {
-        return new AttemptState(Kind.ENDED, exitCode);
+        return ended(AttemptOutcome.exited(exitCode));
+    }
+
+    public static AttemptState ended(AttemptOutcome outcome) {
+        return new AttemptState(Kind.ENDED, outcome);
     }
 }

@@ -1,6 +1,7 @@
 package dev.gpuqueue.core.port;
 
 import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.ProcessRef;
 import java.time.Duration;
 import java.util.Optional;
@@ -44,4 +45,22 @@ public interface JobRunner {
      * must answer {@code RUNNING} and report later, never {@code GONE}.
      */
     AttemptState probe(Job job);
+
+    /**
+     * Refuses, at submit, a spec this runner could never run (a required field of its section
+     * missing, say), naming what to fix. Runners that take any spec keep the default.
+     *
+     * @throws dev.gpuqueue.core.error.ValidationException naming what is wrong
+     * @throws dev.gpuqueue.core.error.RunnerUnavailableException when the runner cannot take jobs now
+     */
+    default void check(JobSpec spec) {}
+
+    /**
+     * Why this runner cannot start jobs now (its cluster cannot be reached, say), or empty when it
+     * can; jobs for it then wait with this reason instead of failing their start. Called on every
+     * scheduling pass: answer from what is known, never block.
+     */
+    default Optional<String> unavailable() {
+        return Optional.empty();
+    }
 }

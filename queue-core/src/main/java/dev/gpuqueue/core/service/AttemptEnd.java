@@ -37,10 +37,10 @@ record AttemptEnd(JobId jobId, int attempt, Kind kind, AttemptOutcome outcome, S
         return new AttemptEnd(jobId, attempt, Kind.LOST, null, reason, AttemptReports.ACTOR, at);
     }
 
-    /** An end that recovery found: the exit code an attempt left behind while the server was down. */
-    static AttemptEnd recovered(Job job, int exitCode, Instant at) {
-        return new AttemptEnd(job.id(), job.attempt(), Kind.OUTCOME, AttemptOutcome.exited(exitCode),
-                "exit status recorded while the server was down", Reconciler.ACTOR, at);
+    /** An end that recovery found: how an attempt ended while the server was down. */
+    static AttemptEnd recovered(Job job, AttemptOutcome outcome, Instant at) {
+        return new AttemptEnd(job.id(), job.attempt(), Kind.OUTCOME, outcome,
+                "ended while the server was down", Reconciler.ACTOR, at);
     }
 
     /** An attempt that recovery found gone without a trace. */

@@ -8,6 +8,7 @@ import dev.gpuqueue.core.error.StopIncompleteException;
 import dev.gpuqueue.core.error.StoreUnavailableException;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
+import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.port.AttemptListener;
 import dev.gpuqueue.core.port.AttemptOutcome;
 import dev.gpuqueue.core.port.AttemptState;
@@ -86,6 +87,16 @@ final class AttemptReports implements AttemptListener {
         report(AttemptEnd.lost(jobId, attempt, reason, clock.instant()));
     }
 
+    /** Appends the runner's note to the job's events while {@code attempt} holds it; else drops it. */
+    @Override
+    public void attemptNote(JobId jobId, int attempt, String note) {
+        store.inTransaction(tx -> {
+            tx.find(jobId).filter(job -> job.status() == RUNNING && job.attempt() == attempt).ifPresent(job ->
+                    Transitions.in(tx, ACTOR, clock.instant()).note(job, QueueEvent.Type.RUNNER_NOTE, note));
+            return null;
+        });
+    }
+
     /**
      * Records a runner's report, except for an attempt being stopped on purpose: there the report only
      * says the attempt is over (as good as the runner confirming the stop), and the stopper's end is
@@ -137,7 +148,7 @@ final class AttemptReports implements AttemptListener {
             }
             Instant now = clock.instant();
             AttemptEnd end = state.kind() == AttemptState.Kind.ENDED
-                    ? AttemptEnd.of(job.id(), job.attempt(), AttemptOutcome.exited(state.exitCode()), now)
+                    ? AttemptEnd.of(job.id(), job.attempt(), state.outcome(), now)
                     : AttemptEnd.lost(job.id(), job.attempt(), NO_EXIT_STATUS, now);
             LOG.log(Level.WARNING, "Job {0} attempt {1}: it ended and its end was not reported; recording {2}",
                     job.id(), job.attempt(), end.describe());

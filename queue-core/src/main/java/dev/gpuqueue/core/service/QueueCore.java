@@ -34,7 +34,7 @@ public record QueueCore(QueueService service, Scheduler scheduler, Reconciler re
 
     public static QueueCore assemble(Parts p) {
         Runners runners = new Runners(p.runners());
-        QueuePlanner planner = new QueuePlanner(p.gpus(), runners.namedRunners(), p.workers());
+        QueuePlanner planner = new QueuePlanner(p.gpus(), runners.namedRunners(), runners::unavailable, p.workers());
         EventStream events = new EventStream(p.store(), p.eventBuffer());
         PassTrigger afterEnd = new PassTrigger();
         AttemptReports reports = new AttemptReports(p.store(), runners, p.clock(), p.stopGrace(), p.stopConfirmWait(),
@@ -44,7 +44,7 @@ public record QueueCore(QueueService service, Scheduler scheduler, Reconciler re
         TimeLimits timeLimits = new TimeLimits(p.store(), reports, p.clock());
         SchedulerLoop loop = new SchedulerLoop(passes, reports, timeLimits, p.clock(), p.interval());
         QueueService service = new QueueService(
-                new Submissions(p.store(), p.configs(), p.gpus(), runners.namedRunners(), p.workers(), passes, planner,
+                new Submissions(p.store(), p.configs(), p.gpus(), runners, p.workers(), passes, planner,
                         p.clock()),
                 new JobCommands(p.store(), passes, reports, p.logs(), p.clock()),
                 new QueueQueries(p.store(), planner, p.gpus(), events, p.clock()));

@@ -36,15 +36,19 @@ final class QueuePlanner {
 
     private final GpuInventory gpus;
     private final Set<String> namedRunners;
+    private final Supplier<Map<String, String>> unavailableRunners;
     private final Supplier<List<OnlineWorker>> workers;
 
     /**
      * {@code namedRunners}: the runners jobs may name (cloud providers), besides this machine's GPUs
-     * and workers; {@code workers}: the remote workers online now.
+     * and workers; {@code unavailableRunners}: those that cannot take jobs now, with why;
+     * {@code workers}: the remote workers online now.
      */
-    QueuePlanner(GpuInventory gpus, Set<String> namedRunners, Supplier<List<OnlineWorker>> workers) {
+    QueuePlanner(GpuInventory gpus, Set<String> namedRunners, Supplier<Map<String, String>> unavailableRunners,
+            Supplier<List<OnlineWorker>> workers) {
         this.gpus = gpus;
         this.namedRunners = Set.copyOf(namedRunners);
+        this.unavailableRunners = unavailableRunners;
         this.workers = workers;
     }
 
@@ -128,7 +132,9 @@ final class QueuePlanner {
     private PassInput input(JobReader reader, List<Job> pending, List<Job> running, List<OnlineWorker> online,
             QueueSettings settings, Instant now) {
         boolean namedPending = !namedRunners.isEmpty() && reader.countPendingWithNamedRunner() > 0;
-        return new PassInput(pending, running, settings, gpus.indices(), namedRunners, namedPending, online, now);
+        Map<String, String> unavailable = namedPending ? unavailableRunners.get() : Map.of();
+        return new PassInput(pending, running, settings, gpus.indices(), namedRunners, unavailable, namedPending, online,
+                now);
     }
 
     private static int grow(int limit, int cap) {

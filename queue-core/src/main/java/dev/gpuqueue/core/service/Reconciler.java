@@ -68,7 +68,7 @@ public final class Reconciler {
             }
             AttemptState state = runner.get().probe(job);
             switch (state.kind()) {
-                case ENDED -> record(job, AttemptEnd.recovered(job, state.exitCode(), clock.instant()))
+                case ENDED -> record(job, AttemptEnd.recovered(job, state.outcome(), clock.instant()))
                         .ifPresent(finished::add);
                 case RUNNING -> {
                     adopt(job, runner.get());

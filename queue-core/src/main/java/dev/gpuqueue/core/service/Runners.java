@@ -1,7 +1,9 @@
 package dev.gpuqueue.core.service;
 
 import dev.gpuqueue.core.error.LaunchException;
+import dev.gpuqueue.core.error.ValidationException;
 import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.port.JobRunner;
 import java.util.Collection;
@@ -9,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -41,9 +44,34 @@ final class Runners {
                 "no runner named '" + job.placement().runner() + "' is registered"));
     }
 
+    /**
+     * Refuses, at submit, a spec that names a runner this queue does not have, or one its runner
+     * could never run.
+     */
+    void check(JobSpec spec) {
+        if (spec.runner() == null) {
+            return;
+        }
+        if (!namedRunners().contains(spec.runner())) {
+            throw new ValidationException("the config asks for runner '" + spec.runner() + "', which this server does"
+                    + " not run" + (namedRunners().isEmpty() ? "" : " (it runs: " + String.join(", ", namedRunners()) + ")")
+                    + "; start the server with --" + spec.runner() + " to run such jobs");
+        }
+        byName.get(spec.runner()).check(spec);
+    }
+
+    /** The named runners that cannot take jobs now, with why. */
+    Map<String, String> unavailable() {
+        Map<String, String> reasons = new TreeMap<>();
+        for (String name : namedRunners()) {
+            byName.get(name).unavailable().ifPresent(why -> reasons.put(name, why));
+        }
+        return reasons;
+    }
+
     /** The names a job may give as its runner (cloud providers): all but this machine's GPUs and the workers. */
     Set<String> namedRunners() {
         return byName.keySet().stream().filter(name -> !name.equals(Placement.LOCAL) && !name.equals(Placement.WORKER))
-                .collect(Collectors.toUnmodifiableSet());
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 }

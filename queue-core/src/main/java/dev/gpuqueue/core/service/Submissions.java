@@ -34,7 +34,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -49,19 +48,19 @@ final class Submissions {
     private final JobStore store;
     private final JobConfigs configs;
     private final GpuInventory gpus;
-    private final Set<String> namedRunners;
+    private final Runners runners;
     private final Supplier<List<OnlineWorker>> workers;
     private final Passes passes;
     private final QueuePlanner planner;
     private final Clock clock;
 
-    Submissions(JobStore store, JobConfigs configs, GpuInventory gpus, Set<String> namedRunners,
+    Submissions(JobStore store, JobConfigs configs, GpuInventory gpus, Runners runners,
             Supplier<List<OnlineWorker>> workers, Passes passes,
             QueuePlanner planner, Clock clock) {
         this.store = store;
         this.configs = configs;
         this.gpus = gpus;
-        this.namedRunners = Set.copyOf(namedRunners);
+        this.runners = runners;
         this.workers = workers;
         this.passes = passes;
         this.planner = planner;
@@ -77,10 +76,14 @@ final class Submissions {
             }
         }
         JobSpec spec = request.spec() != null ? request.spec() : configs.resolve(configName);
-        if (request.provider() != null && !namedRunners.contains(request.provider())) {
+        if (request.provider() != null && !runners.namedRunners().contains(request.provider())) {
             throw new ValidationException("unknown provider '" + request.provider() + "'; registered: "
-                    + new TreeSet<>(namedRunners));
+                    + runners.namedRunners());
         }
+        if (request.provider() != null && spec.runner() != null) {
+            throw new ValidationException("a cloud job runs on its provider; its config must not name a runner");
+        }
+        runners.check(spec);
         if (request.dryRun()) {
             return preview(caller, request, configName, spec);
         }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+@SuppressWarnings("unchecked")
 class JobSpecTest {
 
     @Test
@@ -71,13 +72,31 @@ class JobSpecTest {
     void theWireShapeRoundTripsEveryFieldInDocumentationOrder() {
         JobSpec spec = JobSpec.builder().command(List.of("python", "train.py")).numProcesses(2).deviceIds(List.of(3, 1))
                 .env(Map.of("A", "1")).workingDir("/work").estimatedCost(12.5).maxAttempts(4).maxRuntimeSeconds(3600L)
-                .runName("r").build();
+                .runName("r").runner("kubernetes").kubernetes(Map.of("image", "pytorch", "resources", Map.of("cpu", 8)))
+                .build();
 
         Map<String, Object> wire = spec.toMap();
 
         assertThat(wire.keySet()).containsExactlyElementsOf(JobSpec.fieldNames());
         assertThat(wire).containsEntry("num_processes", 2).containsEntry("max_runtime_seconds", 3600L);
         assertThat(JobSpec.fromMap(wire)).isEqualTo(spec);
+    }
+
+    @Test
+    void aRunnerIsANameAndOnlyTheKubernetesRunnerTakesAKubernetesSection() {
+        assertThat(JobSpec.of("a").toMap()).doesNotContainKeys("runner", "kubernetes");
+        assertThatThrownBy(() -> JobSpec.fromMap(Map.of("runner", "Kube rnetes")))
+                .hasMessageStartingWith("runner must be a runner's name");
+        assertThatThrownBy(() -> JobSpec.fromMap(Map.of("kubernetes", Map.of("image", "x"))))
+                .hasMessage("a kubernetes section needs \"runner\": \"kubernetes\"");
+        assertThatThrownBy(() -> JobSpec.fromMap(Map.of("runner", "kubernetes", "kubernetes", "pytorch")))
+                .hasMessage("kubernetes must be an object (image, namespace, ...)");
+
+        Map<String, Object> section = new HashMap<>(Map.of("image", "x", "node_selector", new HashMap<>(Map.of("a", "b"))));
+        JobSpec spec = JobSpec.fromMap(Map.of("runner", "kubernetes", "kubernetes", section));
+        ((Map<String, Object>) section.get("node_selector")).put("a", "changed");
+        assertThat(spec.kubernetes()).isEqualTo(Map.of("image", "x", "node_selector", Map.of("a", "b")));
+        assertThatThrownBy(() -> spec.kubernetes().put("image", "y")).isInstanceOf(UnsupportedOperationException.class);
     }
 
     @Test
@@ -108,6 +127,6 @@ class JobSpecTest {
                 .hasMessage("env must be an object of strings");
         assertThatThrownBy(() -> JobSpec.fromMap(Map.of("gpus", 1, "cmd", List.of())))
                 .hasMessageStartingWith("unknown fields [").hasMessageEndingWith("allowed: command, num_processes,"
-                        + " device_ids, env, working_dir, estimated_cost, max_attempts, max_runtime_seconds, run_name");
+                        + " device_ids, env, working_dir, estimated_cost, max_attempts, max_runtime_seconds, run_name, runner, kubernetes");
     }
 }

@@ -41,7 +41,7 @@ class DispatchPlannerTest {
 
     private static PassPlan planWithCloud(List<Job> pending, List<Job> running, QueueSettings settings,
             List<Integer> gpus, Set<String> providers) {
-        return DispatchPlanner.plan(new PassInput(pending, running, settings, new TreeSet<>(gpus), providers, true,
+        return DispatchPlanner.plan(new PassInput(pending, running, settings, new TreeSet<>(gpus), providers, Map.of(), true,
                 List.of(), T0.plusSeconds(60)));
     }
 

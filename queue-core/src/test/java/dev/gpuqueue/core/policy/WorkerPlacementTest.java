@@ -37,7 +37,7 @@ class WorkerPlacementTest {
 
     private static PassPlan plan(List<Job> pending, List<Job> running, QueueSettings settings, List<Integer> gpus,
             List<OnlineWorker> workers) {
-        return DispatchPlanner.plan(new PassInput(pending, running, settings, new TreeSet<>(gpus), Set.of(), false,
+        return DispatchPlanner.plan(new PassInput(pending, running, settings, new TreeSet<>(gpus), Set.of(), Map.of(), false,
                 workers, T0.plusSeconds(60)));
     }
 

@@ -70,9 +70,9 @@ class QueuePlannerTest {
             }
         }
         Set<String> providers = seed % 2 == 0 ? Set.of("replicate") : Set.of();
-        QueuePlanner planner = new QueuePlanner(gpus, providers, List::of);
+        QueuePlanner planner = new QueuePlanner(gpus, providers, Map::of, List::of);
         PassPlan full = store.read(r -> DispatchPlanner.plan(new PassInput(r.withStatus(JobStatus.PENDING),
-                r.withStatus(JobStatus.RUNNING), settings, new TreeSet<>(gpus.indices()), providers, true, List.of(), now)));
+                r.withStatus(JobStatus.RUNNING), settings, new TreeSet<>(gpus.indices()), providers, Map.of(), true, List.of(), now)));
 
         PassPlan pass = store.read(r -> planner.planPass(r, now));
         assertThat(ids(pass.starts().stream().map(PassPlan.Start::job).toList()))
@@ -110,7 +110,7 @@ class QueuePlannerTest {
         }
         Job late = store.inTransaction(tx -> tx.insert(job().user(new Submitter(2, "late", null)).level(Level.VIEWER).build()));
         Job deep = store.read(r -> r.pendingInDispatchOrder(settings, T0, 600)).get(599);
-        QueuePlanner planner = new QueuePlanner(FakeGpuInventory.withGpus(2), Set.of(), List::of);
+        QueuePlanner planner = new QueuePlanner(FakeGpuInventory.withGpus(2), Set.of(), Map::of, List::of);
 
         PassPlan pass = store.read(r -> planner.planPass(r, T0));
         QueuePlanner.Decided decided = store.read(r -> planner.decide(r, T0, List.of(late, deep), null));
@@ -136,7 +136,7 @@ class QueuePlannerTest {
         inner.inTransaction(tx -> tx.update(running, running.dispatched(Placement.localGpus(List.of(0)), T0)));
         // With a dispatcher registered but no cloud job pending, nothing behind the head can start either.
         QueuePlanner planner = new QueuePlanner(FakeGpuInventory.withGpus(4), provider.isEmpty() ? Set.of() : Set.of(provider),
-                List::of);
+                Map::of, List::of);
         Job last = inner.read(r -> r.pendingInDispatchOrder(QueueSettings.DEFAULTS, T0, Integer.MAX_VALUE)).get(1000);
 
         PassPlan pass = inner.read(r -> planner.planPass(recording(r, limitsAsked), T0));

@@ -2,16 +2,17 @@ package dev.gpuqueue.cli;
 
 import dev.gpuqueue.cli.server.GpuqueueServer;
 import dev.gpuqueue.cli.server.ServerConfig;
+import dev.gpuqueue.kubernetes.KubernetesOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code gpuqueue server}: runs the queue, its scheduler and the HTTP API until SIGTERM. */
 @Command(name = "server", mixinStandardHelpOptions = true,
@@ -66,6 +67,23 @@ final class ServerCommand implements Callable<Integer> {
             description = "Serve /metrics without credentials even when users exist (default: admins only then).")
     boolean metricsPublic;
 
+    @Option(names = "--kubernetes",
+            description = "Also run jobs whose config says \"runner\": \"kubernetes\" on a Kubernetes cluster, reached through"
+                    + " the usual kubeconfig ($KUBECONFIG, else ~/.kube/config) or, inside a pod, its service account"
+                    + " (see docs/kubernetes.md).")
+    boolean kubernetes;
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE", description = "With --kubernetes: this kubeconfig file instead of the usual one.")
+    Path kubeconfig;
+
+    @Option(names = "--kube-context", paramLabel = "NAME", description = "With --kubernetes: this kubeconfig context instead of the current one.")
+    String kubeContext;
+
+    @Option(names = "--kube-namespace", paramLabel = "NAMESPACE",
+            description = "With --kubernetes: the namespace of jobs whose config names none (default: the context's"
+                    + " namespace, else 'default').")
+    String kubeNamespace;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65_535) {
@@ -77,12 +95,17 @@ final class ServerCommand implements Callable<Integer> {
         if (!(workerTimeout >= 0.1) || workerTimeout > 86_400) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--worker-timeout must be between 0.1 and 86400 seconds");
         }
+        if (!kubernetes && (kubeconfig != null || kubeContext != null || kubeNamespace != null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--kubeconfig, --kube-context and --kube-namespace only apply with --kubernetes; add it");
+        }
         Path resolvedHome = Homes.resolve(home);
         ServerConfig config = new ServerConfig(host, port, resolvedHome,
                 configsDir != null ? configsDir.toAbsolutePath() : resolvedHome.resolve("configs"), jobs.simulateGpus,
                 Duration.ofMillis(Math.round(schedulerInterval * 1000)), allowedHosts, corsOrigins, newDatabase,
                 jobs.jobsDir(), jobs.passEnv, jobs.jobUser,
-                Duration.ofMillis(Math.round(workerTimeout * 1000)), metricsPublic);
+                Duration.ofMillis(Math.round(workerTimeout * 1000)), metricsPublic,
+                kubernetes ? new KubernetesOptions(kubeconfig, kubeContext, kubeNamespace) : null);
         PrintWriter out = spec.commandLine().getOut();
         GpuqueueServer server = GpuqueueServer.start(config, out);
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "gpuqueue-shutdown"));

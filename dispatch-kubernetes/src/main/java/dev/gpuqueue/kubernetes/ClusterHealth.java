@@ -1,6 +1,10 @@
 package dev.gpuqueue.kubernetes;
 
 import dev.gpuqueue.core.error.RunnerUnavailableException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -15,6 +19,8 @@ import java.util.function.LongSupplier;
  */
 final class ClusterHealth {
     static final Duration FRESH_FOR = Duration.ofSeconds(10);
+    /** What fabric8 says around every failure, telling nothing. */
+    private static final String GENERIC_MESSAGE = "An error has occurred.";
 
     private final String apiServer;
     private final Runnable probe;
@@ -59,6 +65,11 @@ final class ClusterHealth {
         }
     }
 
+    /** Asks the API server now (bounded by the client's timeouts): why it cannot take jobs, empty when it answered. */
+    Optional<String> problemNow() {
+        return Optional.ofNullable(probeNow().problem());
+    }
+
     /** A call to the API server succeeded. */
     void answered() {
         last = new Seen(nanoTime.getAsLong(), null);
@@ -69,14 +80,29 @@ final class ClusterHealth {
         last = new Seen(nanoTime.getAsLong(), describe(failure));
     }
 
-    /** "cannot reach the Kubernetes API server at URL: what failed". */
+    /** "cannot reach the Kubernetes API server at URL (what failed)", in the most telling words the failure has. */
     String describe(Throwable failure) {
+        return "cannot reach the Kubernetes API server at " + apiServer + " (" + why(failure) + ")";
+    }
+
+    /** The innermost failure message beyond fabric8's generic one; the JDK's messageless network failures named. */
+    private static String why(Throwable failure) {
+        String message = null;
+        String named = null;
         Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            root = cause;
+            if (cause.getMessage() != null && !cause.getMessage().equals(GENERIC_MESSAGE)) {
+                message = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+            } else if (cause instanceof UnresolvedAddressException || cause instanceof UnknownHostException) {
+                named = "unknown host";
+            } else if (cause instanceof ConnectException && named == null) {
+                named = "connection refused";
+            } else if (cause instanceof HttpTimeoutException) {
+                named = "timed out";
+            }
         }
-        String why = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
-        return "cannot reach the Kubernetes API server at " + apiServer + " (" + why + ")";
+        return message != null ? message : named != null ? named : root.getClass().getSimpleName();
     }
 
     private boolean isStale(Seen seen) {

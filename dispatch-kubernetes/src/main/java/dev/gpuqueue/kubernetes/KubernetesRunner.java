@@ -94,6 +94,11 @@ public final class KubernetesRunner implements JobRunner, AutoCloseable {
         return health.problem();
     }
 
+    /** Asks the API server now, waiting at most the client's timeouts: why it cannot take jobs, empty when it answered. */
+    public Optional<String> problemNow() {
+        return health.problemNow();
+    }
+
     // ---- starting --------------------------------------------------------------------------------
 
     @Override

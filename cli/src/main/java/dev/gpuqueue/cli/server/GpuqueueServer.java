@@ -32,6 +32,7 @@ import dev.gpuqueue.http.HttpOptions;
 import dev.gpuqueue.http.PanelRoutes;
 import dev.gpuqueue.http.QueueMetrics;
 import dev.gpuqueue.http.TokenAuth;
+import dev.gpuqueue.kubernetes.KubernetesRunner;
 import dev.gpuqueue.sqlite.SqliteDatabase;
 import dev.gpuqueue.sqlite.SqliteModule;
 import dev.gpuqueue.sqlite.SqliteOptions;
@@ -115,8 +116,10 @@ public final class GpuqueueServer {
         Injector injector = injector(config, gpus, db);
         ProcessJobRunner runner = lifecycle.start("job runner", () -> injector.getInstance(ProcessJobRunner.class).prepare(),
                 ProcessJobRunner::close);
+        KubernetesRunner cluster = config.kubernetes() == null ? null : lifecycle.start("kubernetes runner",
+                () -> config.kubernetes().connect(injector.getInstance(JobLogs.class)), KubernetesRunner::close);
         Clock clock = injector.getInstance(Clock.class);
-        GpuQueue queue = GpuQueue.builder()
+        GpuQueue.Builder builder = GpuQueue.builder()
                 .store(injector.getInstance(JobStore.class))
                 .gpus(gpus.inventory())
                 .runner(runner)
@@ -125,8 +128,11 @@ public final class GpuqueueServer {
                 .clock(clock)
                 .schedulerInterval(config.schedulerInterval())
                 .workers(injector.getInstance(WorkerRegistry.class))
-                .workerTimeout(config.workerTimeout())
-                .build();
+                .workerTimeout(config.workerTimeout());
+        if (cluster != null) {
+            builder.runner(cluster);
+        }
+        GpuQueue queue = builder.build();
         Reconciler.Report recovery = queue.startIn(lifecycle);
         UserAdmin users = injector.getInstance(UserAdmin.class);
         ApiDependencies deps = new ApiDependencies(queue.service(), queue.scheduler(), queue.workers(), gpus.inventory(),
@@ -142,7 +148,7 @@ public final class GpuqueueServer {
         extra.addAll(PanelRoutes.routes());
         app = lifecycle.start("HTTP server",
                 () -> HttpApi.start(HttpApi.create(deps, http, extra), config.host(), config.port(), users), Javalin::stop);
-        printSummary(config, db, gpus, users, queue.workers(), recovery, out);
+        printSummary(config, db, gpus, users, queue.workers(), cluster, recovery, out);
     }
 
     /** The names of the parts running, in start order. */
@@ -151,7 +157,7 @@ public final class GpuqueueServer {
     }
 
     private void printSummary(ServerConfig config, SqliteDatabase db, GpuInventories.Selection gpus, UserAdmin users,
-            WorkerHub workers, Reconciler.Report recovery, PrintWriter console) {
+            WorkerHub workers, KubernetesRunner cluster, Reconciler.Report recovery, PrintWriter console) {
         StringWriter summary = new StringWriter();
         PrintWriter out = new PrintWriter(summary);
         String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
@@ -173,6 +179,10 @@ public final class GpuqueueServer {
         out.printf("  scheduler:  every %ss%n", Scheduler.formatSeconds(config.schedulerInterval()));
         out.printf("  workers:    %d registered, offline after %ss without a heartbeat%n", workers.views().size(),
                 Scheduler.formatSeconds(config.workerTimeout()));
+        if (cluster != null) {
+            out.printf("  kubernetes: %s, namespace %s%s%n", cluster.apiServer(), cluster.defaultNamespace(),
+                    cluster.problemNow().map(problem -> " (" + problem + "; its jobs wait)").orElse(""));
+        }
         out.printf("  recovered:  %d finished while down, %d adopted, %d requeued, %d failed as lost%n",
                 recovery.finished().size(), recovery.adopted().size(), recovery.requeued().size(), recovery.failed().size());
         console.print(summary); // one write, so whoever watches the output never sees half of it

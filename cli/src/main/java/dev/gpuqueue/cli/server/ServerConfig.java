@@ -1,6 +1,7 @@
 package dev.gpuqueue.cli.server;
 
 import dev.gpuqueue.core.worker.WorkerHub;
+import dev.gpuqueue.kubernetes.KubernetesOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -14,7 +15,8 @@ import java.util.List;
  */
 public record ServerConfig(String host, int port, Path home, Path configsDir, String simulateGpus,
         Duration schedulerInterval, List<String> allowedHosts, List<String> corsOrigins, boolean newDatabase,
-        Path jobsDir, List<String> passEnv, String jobUser, Duration workerTimeout, boolean metricsPublic) {
+        Path jobsDir, List<String> passEnv, String jobUser, Duration workerTimeout, boolean metricsPublic,
+        KubernetesOptions kubernetes) {
 
     public ServerConfig {
         allowedHosts = List.copyOf(allowedHosts);
@@ -26,7 +28,13 @@ public record ServerConfig(String host, int port, Path home, Path configsDir, St
     public static ServerConfig of(String host, int port, Path home, Path configsDir, String simulateGpus,
             Duration schedulerInterval) {
         return new ServerConfig(host, port, home, configsDir, simulateGpus, schedulerInterval, List.of(), List.of(),
-                false, null, List.of(), null, WorkerHub.DEFAULT_OFFLINE_AFTER, false);
+                false, null, List.of(), null, WorkerHub.DEFAULT_OFFLINE_AFTER, false, null);
+    }
+
+    /** This configuration, running jobs whose config says {@code "runner": "kubernetes"} on the cluster {@code options} name. */
+    public ServerConfig withKubernetes(KubernetesOptions options) {
+        return new ServerConfig(host, port, home, configsDir, simulateGpus, schedulerInterval, allowedHosts, corsOrigins,
+                newDatabase, jobsDir, passEnv, jobUser, workerTimeout, metricsPublic, options);
     }
 
     public Path logsDir() {

@@ -294,8 +294,8 @@ final class WorkerAgent {
         current = new Current(job, run, logStart);
         AttemptState before = runner.probe(job);
         if (before.kind() == AttemptState.Kind.ENDED) {
-            LOG.log(Level.INFO, "Job {0} ran here before; reporting its exit code {1}", held, before.exitCode());
-            listener.attemptEnded(job.id(), job.attempt(), AttemptOutcome.exited(before.exitCode()));
+            LOG.log(Level.INFO, "Job {0} ran here before; reporting how it ended", held);
+            listener.attemptEnded(job.id(), job.attempt(), before.outcome());
             return;
         }
         try {

@@ -429,11 +429,25 @@ public abstract class JobStoreContract {
     }
 
     @Test
-    void pendingJobsForLocalGpusExcludeWorkerAndCloudJobs() {
+    void aKubernetesJobsRunnerAndSectionSurviveTheRoundTrip() {
+        Map<String, Object> section = Map.of("image", "pytorch/pytorch:2.5.1", "queue_name", "team-a",
+                "resources", Map.of("memory", "64Gi", "cpu", 8));
+        Job stored = insert(job().kubernetes(section).build());
+
+        Job found = find(stored.id());
+
+        assertThat(found).isEqualTo(stored);
+        assertThat(found.namedRunner()).isEqualTo("kubernetes");
+        assertThat(found.spec().kubernetes()).isEqualTo(section);
+    }
+
+    @Test
+    void pendingJobsForLocalGpusExcludeWorkerCloudAndKubernetesJobs() {
         insert(job().build());
         insert(job().target(Target.LOCAL).build());
         insert(job().target(Target.WORKER).build());
         insert(job().cloud("replicate").build());
+        insert(job().kubernetes(Map.of("image", "busybox")).build());
         insert(job().blocked().build());
 
         assertThat(number(JobReader::countPendingForLocalGpus)).isEqualTo(2);

@@ -12,6 +12,7 @@ import dev.gpuqueue.core.model.Target;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -63,6 +64,10 @@ public final class TestJobs {
         public Draft cost(double cost) { spec.estimatedCost(cost); return this; }
         public Draft maxAttempts(int n) { spec.maxAttempts(n); return this; }
         public Draft attempt(int n) { builder.attempt(n); return this; }
+        public Draft kubernetes(Map<String, Object> section) {
+            spec.runner(JobSpec.KUBERNETES).kubernetes(section);
+            return this;
+        }
         public Draft cloud(String provider) {
             builder.type(JobType.CLOUD).provider(provider);
             this.provider = provider;

@@ -4,6 +4,7 @@ import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.port.AttemptListener;
 import dev.gpuqueue.core.port.JobLogs;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * gone. Thread-safe.
  */
 final class Attempt {
+    private static final System.Logger LOG = System.getLogger(Attempt.class.getName());
+
     private final JobId jobId;
     private final int number;
     private final String namespace;
@@ -106,7 +109,7 @@ final class Attempt {
             try {
                 logCopy.follow();
             } catch (RuntimeException e) {
-                System.getLogger(Attempt.class.getName()).log(System.Logger.Level.DEBUG, "Job {0}: cannot follow the"
+                LOG.log(System.Logger.Level.DEBUG, "Job {0}: cannot follow the"
                         + " log of pod {1} yet: {2}", jobId, pod, e.getMessage());
             }
         }
@@ -114,22 +117,14 @@ final class Attempt {
 
     /** Copies its pod's log to the end (when a pod ran). */
     void finishCopying() {
-        PodLogCopy copy;
-        synchronized (this) {
-            copy = logCopy;
-        }
-        if (copy != null) {
-            copy.finish();
-        }
+        logCopy().ifPresent(PodLogCopy::finish);
     }
 
     void stopCopying() {
-        PodLogCopy copy;
-        synchronized (this) {
-            copy = logCopy;
-        }
-        if (copy != null) {
-            copy.stopFollowing();
-        }
+        logCopy().ifPresent(PodLogCopy::stopFollowing);
+    }
+
+    private synchronized Optional<PodLogCopy> logCopy() {
+        return Optional.ofNullable(logCopy);
     }
 }

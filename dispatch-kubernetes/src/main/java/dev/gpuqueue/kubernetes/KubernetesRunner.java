@@ -12,15 +12,16 @@ import dev.gpuqueue.core.port.AttemptOutcome;
 import dev.gpuqueue.core.port.AttemptState;
 import dev.gpuqueue.core.port.JobLogs;
 import dev.gpuqueue.core.port.JobRunner;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Runs jobs whose config says {@code "runner": "kubernetes"} as one {@code batch/v1} Job per
@@ -196,7 +198,7 @@ public final class KubernetesRunner implements JobRunner, AutoCloseable {
             SharedIndexInformer<Pod> pods = client.pods().inNamespace(ns)
                     .withLabel(JobManifests.MANAGED_BY, JobManifests.MANAGER).runnableInformer(0);
             pods.addEventHandler(new Handler<>(this::podChanged, pod -> {}));
-            for (SharedIndexInformer<?> informer : java.util.List.of(jobs, pods)) {
+            for (SharedIndexInformer<?> informer : List.of(jobs, pods)) {
                 informer.exceptionHandler((started, failure) -> {
                     health.unreachable(failure);
                     return true; // keep retrying: a cluster that comes back is watched again
@@ -208,7 +210,7 @@ public final class KubernetesRunner implements JobRunner, AutoCloseable {
     }
 
     /** Calls {@code changed} on adds and updates, {@code deleted} on deletes. */
-    private record Handler<T>(java.util.function.Consumer<T> changed, java.util.function.Consumer<T> deleted)
+    private record Handler<T>(Consumer<T> changed, Consumer<T> deleted)
             implements ResourceEventHandler<T> {
         @Override
         public void onAdd(T object) {
@@ -392,12 +394,12 @@ public final class KubernetesRunner implements JobRunner, AutoCloseable {
         return AttemptState.ended(outcome.get());
     }
 
-    private java.util.List<Pod> podsOf(Attempt attempt) {
+    private List<Pod> podsOf(Attempt attempt) {
         try {
             return client.pods().inNamespace(attempt.namespace()).withLabel(JobManifests.JOB_ID, attempt.jobId().value())
                     .withLabel(JobManifests.ATTEMPT, Integer.toString(attempt.number())).list().getItems();
         } catch (KubernetesClientException e) {
-            return java.util.List.of();
+            return List.of();
         }
     }
 

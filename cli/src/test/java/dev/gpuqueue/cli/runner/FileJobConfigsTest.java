@@ -103,7 +103,7 @@ class FileJobConfigsTest {
         assertThatThrownBy(() -> files.resolve("unknown")).hasMessage("config 'unknown' (configs/unknown.json): unknown"
                 + " field [gpus]; allowed:"
                 + " command, num_processes, device_ids, env, working_dir, estimated_cost, max_attempts,"
-                + " max_runtime_seconds, run_name");
+                + " max_runtime_seconds, run_name, runner, kubernetes");
         assertThatThrownBy(() -> files.resolve("badenv")).hasMessage("config 'badenv' (configs/badenv.json): env must be"
                 + " an object of strings (A is not a string)");
         assertThatThrownBy(() -> files.resolve("array")).hasMessageContaining("must hold one JSON object");

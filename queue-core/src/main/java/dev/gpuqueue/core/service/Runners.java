@@ -7,6 +7,7 @@ import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.port.JobRunner;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -21,6 +22,7 @@ import java.util.stream.Collectors;
  */
 final class Runners {
     private final Map<String, JobRunner> byName = new TreeMap<>();
+    private final Set<String> namedRunners;
 
     Runners(Collection<JobRunner> runners) {
         for (JobRunner runner : runners) {
@@ -28,6 +30,9 @@ final class Runners {
                 throw new IllegalArgumentException("two runners are named '" + runner.name() + "'");
             }
         }
+        namedRunners = Collections.unmodifiableSet(byName.keySet().stream()
+                .filter(name -> !name.equals(Placement.LOCAL) && !name.equals(Placement.WORKER))
+                .collect(Collectors.toCollection(TreeSet::new)));
     }
 
     Optional<JobRunner> find(String name) {
@@ -71,7 +76,6 @@ final class Runners {
 
     /** The names a job may give as its runner (cloud providers): all but this machine's GPUs and the workers. */
     Set<String> namedRunners() {
-        return byName.keySet().stream().filter(name -> !name.equals(Placement.LOCAL) && !name.equals(Placement.WORKER))
-                .collect(Collectors.toCollection(TreeSet::new));
+        return namedRunners;
     }
 }

@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 
 /**
  * The registered runners, by name: everything that starts, stops or probes a running job asks this
@@ -30,9 +29,10 @@ final class Runners {
                 throw new IllegalArgumentException("two runners are named '" + runner.name() + "'");
             }
         }
-        namedRunners = Collections.unmodifiableSet(byName.keySet().stream()
-                .filter(name -> !name.equals(Placement.LOCAL) && !name.equals(Placement.WORKER))
-                .collect(Collectors.toCollection(TreeSet::new)));
+        Set<String> named = new TreeSet<>(byName.keySet());
+        named.remove(Placement.LOCAL);
+        named.remove(Placement.WORKER);
+        namedRunners = Collections.unmodifiableSet(named);
     }
 
     Optional<JobRunner> find(String name) {

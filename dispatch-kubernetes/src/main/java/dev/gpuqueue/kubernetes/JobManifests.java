@@ -56,9 +56,12 @@ final class JobManifests {
         limits.put(KubernetesSection.GPU_RESOURCE, new Quantity(Integer.toString(job.numProcesses())));
         section.resources().forEach((name, quantity) -> limits.put(name, new Quantity(quantity)));
         List<EnvVar> env = new ArrayList<>();
-        job.spec().env().forEach((name, value) -> env.add(new EnvVar(name, value, null)));
-        env.add(new EnvVar("GPUQUEUE_JOB_ID", job.id().value(), null));
-        env.add(new EnvVar("GPUQUEUE_ATTEMPT", Integer.toString(job.attempt()), null));
+        job.spec().env().forEach((name, value) -> {
+            if (!dev.gpuqueue.core.model.Job.isQueueVariable(name)) {
+                env.add(new EnvVar(name, value, null));
+            }
+        });
+        job.queueVariables().forEach((name, value) -> env.add(new EnvVar(name, value, null)));
         return new JobBuilder()
                 .withNewMetadata()
                     .withName(name(job.id(), job.attempt()))

@@ -166,7 +166,7 @@ class KubernetesRunnerTest {
         assertThat(container.getResources().getLimits()).isEqualTo(Map.of("nvidia.com/gpu", new Quantity("2"),
                 "memory", new Quantity("64Gi"), "cpu", new Quantity("8")));
         assertThat(container.getEnv()).extracting(e -> e.getName() + "=" + e.getValue())
-                .containsExactly("LR=0.001", "GPUQUEUE_JOB_ID=" + id.value(), "GPUQUEUE_ATTEMPT=1");
+                .containsExactly("LR=0.001", "GPUQUEUE_JOB_ID=" + id.value(), "GPUQUEUE_ATTEMPT=1", "GPUQUEUE_NUM_PROCESSES=2");
         assertThat(k8sJobsOf(id)).hasSize(1);
     }
 

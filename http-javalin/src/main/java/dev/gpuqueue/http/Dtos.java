@@ -1,7 +1,9 @@
 package dev.gpuqueue.http;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.gpuqueue.core.model.Dependency;
 import dev.gpuqueue.core.model.Job;
+import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.QueueEntry;
@@ -24,7 +26,8 @@ final class Dtos {
             String jobId, long userId, String userName, String teamId, String configName, String status,
             int priority, Integer priorityOverride, int effectivePriority, Integer position, String pendingReason,
             Instant queuedAt, Instant startedAt, Instant completedAt, double estimatedCost, boolean requiresApproval,
-            int attempt, int maxAttempts, int numProcesses, List<Integer> allocatedGpus, String errorMessage) {
+            int attempt, int maxAttempts, int numProcesses, List<Integer> allocatedGpus, String errorMessage,
+            List<DependencyDto> dependsOn, String arrayId, Integer arrayIndex) {
 
         static QueueEntryDto of(QueueEntry e) {
             Job j = e.job();
@@ -32,7 +35,8 @@ final class Dtos {
                     j.status().wireName(), j.priority(), j.priorityOverride(), e.effectivePriority(), e.position(),
                     e.pendingReason() == null ? null : e.pendingReason().message(), j.queuedAt(), j.startedAt(),
                     j.completedAt(), j.estimatedCost(), j.requiresApproval(), j.attempt(), j.maxAttempts(),
-                    j.numProcesses(), j.allocatedGpus(), j.errorMessage());
+                    j.numProcesses(), j.allocatedGpus(), j.errorMessage(), DependencyDto.of(j.dependsOn()), j.arrayId(),
+                    j.array() == null ? null : j.array().index());
         }
 
         static List<QueueEntryDto> of(List<QueueEntry> entries) {
@@ -49,7 +53,9 @@ final class Dtos {
             int attempt, int maxAttempts, String errorMessage, Map<String, String> metadata,
             List<Integer> allocatedGpus, int numProcesses, String target, boolean anyGpu,
             Map<String, String> workerLabels, List<Integer> deviceIds, String allocatedWorkerId, Long pid,
-            Instant processStartedAt, Integer exitCode, Map<String, Object> config) {
+            Instant processStartedAt, Integer exitCode, Map<String, Object> config, List<DependencyDto> dependsOn,
+            boolean awaitingDependencies, String arrayId, Integer arrayIndex, Integer arrayMaxRunning,
+            Map<String, String> arrayParameters) {
 
         static JobDto of(Job j) {
             return new JobDto(j.id().value(), j.userId(), j.submitter().userName(), j.teamId(), j.provider(),
@@ -58,7 +64,17 @@ final class Dtos {
                     j.approvalId(), j.attempt(), j.maxAttempts(), j.errorMessage(), j.metadata(), j.allocatedGpus(),
                     j.numProcesses(), j.target().wireName(), j.anyGpu(), j.workerLabels(), j.spec().deviceIds(),
                     j.placement().workerId(), j.process() == null ? null : j.process().pid(),
-                    j.process() == null ? null : j.process().startTime(), j.exitCode(), j.spec().toMap());
+                    j.process() == null ? null : j.process().startTime(), j.exitCode(), j.spec().toMap(),
+                    DependencyDto.of(j.dependsOn()), j.awaitingDependencies(), j.arrayId(),
+                    j.array() == null ? null : j.array().index(), j.array() == null ? null : j.array().maxRunning(),
+                    j.array() == null ? null : j.array().parameters());
+        }
+    }
+
+    /** One entry of a job's {@code depends_on}, as submitted. */
+    record DependencyDto(String jobId, String condition) {
+        static List<DependencyDto> of(List<Dependency> dependencies) {
+            return dependencies.stream().map(d -> new DependencyDto(d.jobId().value(), d.condition().wireName())).toList();
         }
     }
 
@@ -131,13 +147,21 @@ final class Dtos {
 
     record CleanupDto(boolean success, int deleted, int days) {}
 
+    /** A submit's answer; for an array, about its first job, with {@code array} naming them all. */
     record SubmitDto(boolean success, String jobId, String status, List<Integer> allocatedGpus,
-            String allocatedWorkerId, Integer queuePosition, boolean requiresApproval, String reason) {
+            String allocatedWorkerId, Integer queuePosition, boolean requiresApproval, String reason, ArrayDto array) {
         static SubmitDto of(SubmitResult r) {
+            SubmitResult.ArraySummary a = r.array();
             return new SubmitDto(r.success(), r.jobId() == null ? null : r.jobId().value(), r.status().wireName(),
-                    r.allocatedGpus(), r.allocatedWorkerId(), r.queuePosition(), r.requiresApproval(), r.reason());
+                    r.allocatedGpus(), r.allocatedWorkerId(), r.queuePosition(), r.requiresApproval(), r.reason(),
+                    a == null ? null : new ArrayDto(a.arrayId(), a.jobIds().size(), a.started(),
+                            a.jobIds().stream().map(JobId::value).toList()));
         }
     }
+
+    record ArrayDto(String arrayId, int count, int started, List<String> jobIds) {}
+
+    record ArrayCancelDto(boolean success, String arrayId, int cancelled, List<String> jobIds) {}
 
     record EventDto(long id, String type, Instant at, String actor, String jobId, Long userId, String from, String to,
             String detail) {

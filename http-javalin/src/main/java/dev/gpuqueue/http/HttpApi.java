@@ -59,6 +59,7 @@ public final class HttpApi {
                 new Route(HandlerType.POST, "/api/queue/process", queue::process),
                 new Route(HandlerType.POST, "/api/queue/cleanup", queue::cleanup),
                 new Route(HandlerType.POST, "/api/queue/submit", queue::submit),
+                new Route(HandlerType.POST, "/api/arrays/{array_id}/cancel", queue::cancelArray),
                 new Route(HandlerType.GET, "/api/jobs", jobs::list),
                 new Route(HandlerType.GET, "/api/jobs/{job_id}", jobs::get),
                 new Route(HandlerType.POST, "/api/jobs/{job_id}/cancel", jobs::cancel),

@@ -1,7 +1,9 @@
 package dev.gpuqueue.http;
 
 import dev.gpuqueue.core.error.ValidationException;
+import dev.gpuqueue.core.model.ArrayRequest;
 import dev.gpuqueue.core.model.Caller;
+import dev.gpuqueue.core.model.Dependency;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.Numbers;
@@ -16,6 +18,7 @@ import dev.gpuqueue.core.worker.WorkerHub;
 import dev.gpuqueue.core.service.SettingsUpdate;
 import dev.gpuqueue.core.service.SubmitRequest;
 import io.javalin.http.Context;
+import java.util.List;
 import java.util.Map;
 
 /** The {@code /api/queue} handlers: parse, one service call, answer a DTO. */
@@ -34,13 +37,28 @@ final class QueueHandlers {
 
     /** The submit body; unknown fields are refused by the mapper; a flag given as {@code null} is not given. */
     record SubmitBody(String configName, Boolean noWait, Boolean anyGpu, String target,
-            Map<String, String> workerLabels, Boolean requiresApproval, String idempotencyKey, Boolean dryRun) {}
+            Map<String, String> workerLabels, Boolean requiresApproval, String idempotencyKey, Boolean dryRun,
+            List<DependencyBody> dependsOn, ArrayBody array) {}
+
+    /** One job waited for: {@code condition} succeeded (default), finished or failed. */
+    record DependencyBody(String jobId, String condition) {
+        Dependency toDependency() {
+            if (jobId == null) {
+                throw new ValidationException("depends_on: every entry needs a job_id");
+            }
+            return new Dependency(JobId.of(jobId), condition == null ? Dependency.Condition.SUCCEEDED
+                    : Dependency.Condition.parse(condition));
+        }
+    }
+
+    /** A sweep: {@code values} (a grid) or {@code count}, and {@code max_running}. */
+    record ArrayBody(Map<String, List<Object>> values, Integer count, Integer maxRunning) {}
 
     void list(Context ctx) {
         Caller caller = callers.resolve(ctx);
         QueueQuery query = new QueueQuery(Params.statusParam(ctx), Params.boolParam(ctx, "include_completed"),
                 Params.intParam(ctx, "limit", QueueQuery.DEFAULT_LIMIT, 1, QueueQuery.MAX_LIMIT),
-                Params.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE));
+                Params.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE), ctx.queryParam("array_id"));
         QueuePage page = service.queue(caller, query);
         ctx.json(new Dtos.QueueListDto(Dtos.QueueEntryDto.of(page.entries()), page.totalPending(), page.totalRunning()));
     }
@@ -62,6 +80,12 @@ final class QueueHandlers {
 
     void cancel(Context ctx) {
         ctx.json(Dtos.ChangeDto.of(service.cancelWaiting(callers.resolve(ctx), Params.jobId(ctx))));
+    }
+
+    void cancelArray(Context ctx) {
+        String arrayId = JobId.of(ctx.pathParam("array_id")).value();
+        List<JobId> cancelled = service.cancelArray(callers.resolve(ctx), arrayId);
+        ctx.json(new Dtos.ArrayCancelDto(true, arrayId, cancelled.size(), cancelled.stream().map(JobId::value).toList()));
     }
 
     void approve(Context ctx) {
@@ -127,6 +151,13 @@ final class QueueHandlers {
         ctx.json(new Dtos.CleanupDto(true, result.deleted().size(), result.days()));
     }
 
+    private static Dependency dependency(DependencyBody body) {
+        if (body == null) {
+            throw new ValidationException("depends_on: entries are objects {\"job_id\": ..., \"condition\": ...}, not null");
+        }
+        return body.toDependency();
+    }
+
     void submit(Context ctx) {
         Caller caller = callers.resolve(ctx);
         SubmitBody body = bodies.read(ctx, SubmitBody.class);
@@ -141,6 +172,10 @@ final class QueueHandlers {
                 .requiresApproval(Boolean.TRUE.equals(body.requiresApproval()))
                 .idempotencyKey(body.idempotencyKey())
                 .dryRun(Boolean.TRUE.equals(body.dryRun()))
+                .dependsOn(body.dependsOn() == null ? List.of()
+                        : body.dependsOn().stream().map(QueueHandlers::dependency).toList())
+                .array(body.array() == null ? null
+                        : new ArrayRequest(body.array().values(), body.array().count(), body.array().maxRunning()))
                 .build();
         ctx.json(Dtos.SubmitDto.of(service.submit(caller, request)));
     }

@@ -22,7 +22,7 @@ class EndpointShapesTest extends ApiTestBase {
         Answer running = post("/api/queue/submit", "{\"config_name\": \"train\", \"no_wait\": false, \"any_gpu\": false}");
         assertThat(running.status()).isEqualTo(200);
         assertThat(fields(running.json())).containsExactly("success", "job_id", "status", "allocated_gpus",
-                "allocated_worker_id", "queue_position", "requires_approval", "reason");
+                "allocated_worker_id", "queue_position", "requires_approval", "reason", "array");
         assertThat(running.json().get("success").asBoolean()).isTrue();
         assertThat(running.json().get("status").asText()).isEqualTo("running");
         assertThat(running.json().get("allocated_gpus").toString()).isEqualTo("[0]");
@@ -89,7 +89,7 @@ class EndpointShapesTest extends ApiTestBase {
         assertThat(fields(read)).containsExactly("max_concurrent", "user_max_concurrent", "team_max_concurrent",
                 "enable_fair_share", "local_job_max_concurrent", "local_gpu_max_concurrent",
                 "starvation_threshold_minutes", "starvation_boost", "starvation_max_boost", "approval_cost_threshold",
-                "user_max_pending");
+                "user_max_pending", "enable_backfill");
         assertThat(read.get("local_job_max_concurrent").asInt()).isEqualTo(2);
         assertThat(read.get("team_max_concurrent").asInt()).isEqualTo(5);
     }
@@ -147,7 +147,7 @@ class EndpointShapesTest extends ApiTestBase {
         assertThat(fields(entry)).containsExactly("job_id", "user_id", "user_name", "team_id", "config_name", "status",
                 "priority", "priority_override", "effective_priority", "position", "pending_reason", "queued_at",
                 "started_at", "completed_at", "estimated_cost", "requires_approval", "attempt", "max_attempts",
-                "num_processes", "allocated_gpus", "error_message");
+                "num_processes", "allocated_gpus", "error_message", "depends_on", "array_id", "array_index");
 
         JsonNode job = get("/api/jobs/" + id).json();
         assertThat(job.get("metadata").get("run_name").asText()).isEqualTo("quick-run");

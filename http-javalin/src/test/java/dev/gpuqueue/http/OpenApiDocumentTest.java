@@ -35,7 +35,7 @@ class OpenApiDocumentTest extends ApiTestBase {
             registered.add(route.method().name() + " " + route.path());
         }
 
-        assertThat(registered).hasSize(37);
+        assertThat(registered).hasSize(38);
         assertThat(documented).isEqualTo(registered);
     }
 
@@ -45,7 +45,7 @@ class OpenApiDocumentTest extends ApiTestBase {
         document.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames().forEachRemaining(method -> {
             if (METHODS.contains(method)) {
                 String concrete = path.getKey().replace("{job_id}", "nope").replace("{user_id}", "999")
-                        .replace("{worker_id}", "nope")
+                        .replace("{worker_id}", "nope").replace("{array_id}", "nope")
                         // the event stream never ends; one for an unknown job is refused at once
                         + (path.getKey().equals("/api/events") ? "?job_id=nope" : "");
                 Answer answer = send(HttpRequest.newBuilder(URI.create(base + concrete))

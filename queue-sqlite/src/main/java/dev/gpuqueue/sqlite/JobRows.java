@@ -1,5 +1,7 @@
 package dev.gpuqueue.sqlite;
 
+import dev.gpuqueue.core.model.ArrayMember;
+import dev.gpuqueue.core.model.Dependency;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.JobId;
@@ -14,6 +16,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.SqlStatement;
@@ -27,7 +30,8 @@ final class JobRows {
             + "priority_override, status, queued_at, aging_since, started_at, completed_at, estimated_cost, "
             + "requires_approval, approval_id, attempt, max_attempts, error_message, metadata, allocated_gpus, "
             + "job_type, num_processes, target, any_gpu, worker_labels, device_ids, runner, worker_id, pid, "
-            + "process_started_at, exit_code, spec, idempotency_key, version";
+            + "process_started_at, exit_code, spec, idempotency_key, depends_on, awaiting_dependencies, array_id, "
+            + "array_index, array_max_running, array_params, version";
 
     private static final List<String> NAMES = List.of(COLUMNS.split(", "));
 
@@ -75,6 +79,12 @@ final class JobRows {
                 .bind("exit_code", job.exitCode())
                 .bind("spec", Json.spec(job.spec()))
                 .bind("idempotency_key", job.idempotencyKey())
+                .bind("depends_on", Json.write(job.dependsOn().stream().map(JobRows::dependencyObject).toList()))
+                .bind("awaiting_dependencies", job.awaitingDependencies() ? 1 : 0)
+                .bind("array_id", job.arrayId())
+                .bind("array_index", job.array() == null ? null : job.array().index())
+                .bind("array_max_running", job.array() == null ? null : job.array().maxRunning())
+                .bind("array_params", job.array() == null ? null : Json.write(job.array().parameters()))
                 .bind("version", job.version());
     }
 
@@ -110,6 +120,11 @@ final class JobRows {
                 .errorMessage(rs.getString("error_message"))
                 .metadata(Json.strings(rs.getString("metadata")))
                 .idempotencyKey(rs.getString("idempotency_key"))
+                .dependsOn(Json.objects(rs.getString("depends_on")).stream().map(JobRows::dependency).toList())
+                .awaitingDependencies(rs.getInt("awaiting_dependencies") != 0)
+                .array(rs.getString("array_id") == null ? null : new ArrayMember(rs.getString("array_id"),
+                        rs.getInt("array_index"), nullableInt(rs, "array_max_running"),
+                        Json.strings(rs.getString("array_params"))))
                 .version(rs.getLong("version"))
                 .build();
     };
@@ -135,6 +150,15 @@ final class JobRows {
                 .process(job.process() == null ? null
                         : new ProcessRef(job.process().pid(), Times.truncate(job.process().startTime())))
                 .build();
+    }
+
+    private static Map<String, String> dependencyObject(Dependency dependency) {
+        return Map.of("job_id", dependency.jobId().value(), "condition", dependency.condition().wireName());
+    }
+
+    private static Dependency dependency(Map<String, Object> stored) {
+        return new Dependency(JobId.of((String) stored.get("job_id")),
+                Dependency.Condition.parse((String) stored.get("condition")));
     }
 
     private static JobStatus status(String wire) {

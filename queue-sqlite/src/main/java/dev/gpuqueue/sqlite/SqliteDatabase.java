@@ -58,7 +58,8 @@ public final class SqliteDatabase implements AutoCloseable {
             new Migration(3, "one event history with store-wide ids", "migrations/V003__events.sql"),
             new Migration(4, "the runner of a running job", "migrations/V004__placement_runner.sql"),
             new Migration(5, "no indexes for reads served from memory", "migrations/V005__indexes_for_the_file_only.sql"),
-            new Migration(6, "workers", "migrations/V006__workers.sql"));
+            new Migration(6, "workers", "migrations/V006__workers.sql"),
+            new Migration(7, "dependencies and job arrays", "migrations/V007__dependencies_arrays.sql"));
 
     /** The most units of work one transaction takes in (group commit). */
     static final int MAX_BATCH = 64;

@@ -310,6 +310,21 @@ public final class SqliteJobStore implements JobStore {
         }
 
         @Override
+        public List<Job> awaiting(JobId id) {
+            return m.active.awaiting(id);
+        }
+
+        @Override
+        public List<Job> awaitingDependencies() {
+            return m.active.awaitingDependencies();
+        }
+
+        @Override
+        public List<Job> arrayJobs(String arrayId) {
+            return select("array_id = :array ORDER BY array_index").bind("array", arrayId).map(JobRows.JOB).list();
+        }
+
+        @Override
         public long countPendingWithNamedRunner() {
             return m.active.countPendingWithNamedRunner();
         }

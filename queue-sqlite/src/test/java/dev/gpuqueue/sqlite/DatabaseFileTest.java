@@ -126,7 +126,7 @@ class DatabaseFileTest {
                     .isEqualTo(1);
             List<Integer> versions = upgraded.read(h -> h.createQuery("SELECT version FROM schema_version ORDER BY version")
                     .mapTo(Integer.class).list());
-            assertThat(versions).containsExactly(1, 2, 3, 4, 5, 6);
+            assertThat(versions).containsExactly(1, 2, 3, 4, 5, 6, 7);
             List<QueueEvent> events = store.read(r -> r.events(local.id()));
             assertThat(events).singleElement().satisfies(e -> {
                 assertThat(e.type()).isEqualTo(QueueEvent.Type.SUBMITTED);
@@ -157,13 +157,14 @@ class DatabaseFileTest {
     @Test
     void aNewerDatabaseStillInWalModeIsRefusedAndUnchangedToo() throws Exception {
         try (SqliteDatabase db = SqliteDatabase.open(SqliteOptions.inHome(home))) {
-            db.write(h -> h.execute("INSERT INTO schema_version (version, description, applied_at) VALUES (7, 'later', 0)"));
+            db.write(h -> h.execute("INSERT INTO schema_version (version, description, applied_at) VALUES ("
+                    + (SqliteDatabase.LATEST_VERSION + 1) + ", 'later', 0)"));
         }
         assertThat(home.resolve("jobs.db-wal")).doesNotExist();
         byte[] before = Files.readAllBytes(file());
 
         assertThatThrownBy(() -> SqliteDatabase.open(SqliteOptions.inHome(home)))
-                .isInstanceOf(StoreException.class).hasMessageContaining("schema version 7");
+                .isInstanceOf(StoreException.class).hasMessageContaining("schema version " + (SqliteDatabase.LATEST_VERSION + 1));
 
         assertThat(Files.readAllBytes(file())).isEqualTo(before);
     }

@@ -25,6 +25,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine;
+import java.util.regex.Pattern;
 
 /** {@code gpuqueue jobs ...}: submit, list, status, cancel, logs, events. */
 @Command(name = "jobs", mixinStandardHelpOptions = true, description = "Submit, list, follow and cancel jobs.",
@@ -88,8 +89,23 @@ public final class JobsCommand {
         @Option(names = "--requires-approval", description = "Hold the job until an admin approves it.")
         boolean requiresApproval;
 
+        @Option(names = "--after", paramLabel = "JOB[:CONDITION]", description = "Start only after job JOB ended"
+                + " as asked: succeeded (default), finished or failed; repeatable (all must hold).")
+        List<String> after = new ArrayList<>();
+
+        @Option(names = "--sweep", paramLabel = "NAME=V1,V2,...", description = "Submit one job per combination of"
+                + " the values (a job array); each job gets GPUQUEUE_PARAM_<NAME> and GPUQUEUE_ARRAY_INDEX;"
+                + " repeatable (the grid crosses them).")
+        List<String> sweep = new ArrayList<>();
+
+        @Option(names = "--max-running", paramLabel = "N", description = "With --sweep: at most N jobs of the array run at once.")
+        Integer maxRunning;
+
         @Override
         public Integer call() {
+            if (maxRunning != null && sweep.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--max-running applies to a sweep; add --sweep");
+            }
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("config_name", config);
             body.put("no_wait", noWait);
@@ -98,6 +114,15 @@ public final class JobsCommand {
             body.put("target", target.toLowerCase(Locale.ROOT));
             body.put("worker_labels", labels);
             body.put("requires_approval", requiresApproval);
+            if (!after.isEmpty()) {
+                body.put("depends_on", after.stream().map(this::dependency).toList());
+            }
+            if (!sweep.isEmpty()) {
+                Map<String, Object> array = new LinkedHashMap<>();
+                array.put("values", grid());
+                array.put("max_running", maxRunning);
+                body.put("array", array);
+            }
             JsonNode answer = api().post("/api/queue/submit", body);
             String status = answer.get("status").asText();
             String where = describe(answer);
@@ -111,9 +136,51 @@ public final class JobsCommand {
                 out().println("rejected: " + Output.cell(answer.get("reason")));
                 return 1;
             }
+            JsonNode array = answer.get("array");
+            if (array != null && !array.isNull()) {
+                out().println("array " + array.get("array_id").asText() + ": " + array.get("count").asInt() + " jobs, "
+                        + array.get("started").asInt() + " started; list them with: gpuqueue jobs list --array "
+                        + array.get("array_id").asText());
+            }
             out().println("job " + answer.get("job_id").asText() + " " + status + " " + where);
             return 0;
         }
+
+        /** {@code JOB[:CONDITION]} as a {@code depends_on} entry; the server checks the id and the condition. */
+        private Map<String, String> dependency(String text) {
+            int colon = text.indexOf(':');
+            Map<String, String> entry = new LinkedHashMap<>();
+            entry.put("job_id", colon < 0 ? text : text.substring(0, colon));
+            entry.put("condition", colon < 0 ? "succeeded" : text.substring(colon + 1));
+            return entry;
+        }
+
+        /** The {@code --sweep} options as the array's values, in the order given; numbers are sent as numbers. */
+        private Map<String, List<Object>> grid() {
+            Map<String, List<Object>> values = new LinkedHashMap<>();
+            for (String option : sweep) {
+                int eq = option.indexOf('=');
+                if (eq < 1 || eq == option.length() - 1) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "--sweep takes NAME=V1,V2,... (e.g. --sweep lr=1e-4,3e-4), got '" + option + "'");
+                }
+                String name = option.substring(0, eq);
+                if (values.put(name, Arrays.stream(option.substring(eq + 1).split(",", -1)).map(Submit::value).toList()) != null) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--sweep " + name + " is given twice");
+                }
+            }
+            return values;
+        }
+
+        private static Object value(String text) {
+            if (NUMBER.matcher(text).matches()) {
+                return text.matches("[-+]?\\d{1,18}") ? (Object) Long.parseLong(text) : (Object) Double.parseDouble(text);
+            }
+            return text;
+        }
+
+        private static final Pattern NUMBER =
+                Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
 
         private static String describe(JsonNode answer) {
             return switch (answer.get("status").asText()) {
@@ -141,10 +208,16 @@ public final class JobsCommand {
         @Option(names = {"-l", "--limit"}, defaultValue = "50", description = "At most this many, 1..200 (default: ${DEFAULT-VALUE}).")
         int limit;
 
+        @Option(names = "--array", paramLabel = "ARRAY_ID", description = "Only the jobs of this array (sweep), by index.")
+        String array;
+
         @Override
         public Integer call() {
             if (!format.equals("table") && !format.equals("json")) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--format must be table or json");
+            }
+            if (array != null) {
+                return listArray();
             }
             String query = "/api/jobs?limit=" + limit + (status == null ? "" : "&status=" + ApiClient.encode(status));
             JsonNode jobs = api().get(query).get("jobs");
@@ -162,6 +235,25 @@ public final class JobsCommand {
                         where(j), timing(j))));
                 Output.table(out(), List.of("JOB ID", "STATUS", "CONFIG", "RUN NAME", "WHERE", "WAITED/RAN"), rows);
             }
+            return 0;
+        }
+
+        /** One array's jobs by index, with each one's parameters, status and reason. */
+        private int listArray() {
+            String query = "/api/queue?array_id=" + ApiClient.encode(array) + "&limit=" + limit
+                    + (status == null ? "" : "&status=" + ApiClient.encode(status));
+            JsonNode entries = api().get(query).get("entries");
+            if (format.equals("json")) {
+                out().println(Output.json(fields == null ? entries : Output.select(entries, fields)));
+                return 0;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            entries.forEach(e -> {
+                String reason = Output.cell(e.get("pending_reason"));
+                rows.add(List.of(e.get("array_index").asText(), e.get("job_id").asText(),
+                        e.get("status").asText() + (reason.equals("-") ? "" : " (" + reason + ")"), where(e)));
+            });
+            Output.table(out(), List.of("INDEX", "JOB ID", "STATUS", "WHERE"), rows);
             return 0;
         }
 
@@ -240,10 +332,19 @@ public final class JobsCommand {
         @Option(names = "--force", description = "With --all: do not ask for confirmation.")
         boolean force;
 
+        @Option(names = "--array", paramLabel = "ARRAY_ID", description = "Cancel every active job of this array (sweep).")
+        String array;
+
         @Override
         public Integer call() throws IOException {
-            if ((jobId == null) == !all) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "give a JOB_ID or --all (not both)");
+            if ((jobId != null ? 1 : 0) + (all ? 1 : 0) + (array != null ? 1 : 0) != 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "give one of JOB_ID, --all or --array ARRAY_ID");
+            }
+            if (array != null) {
+                JsonNode answer = api().post("/api/arrays/" + ApiClient.encode(array) + "/cancel", null);
+                out().println("array " + answer.get("array_id").asText() + ": " + answer.get("cancelled").asInt()
+                        + " jobs cancelled");
+                return 0;
             }
             if (!all) {
                 JsonNode answer = api().post("/api/jobs/" + jobId + "/cancel", null);

@@ -31,7 +31,7 @@ final class JobEnvironment {
         patterns.addAll(passEnv);
         Map<String, String> kept = new TreeMap<>();
         serverEnvironment.forEach((name, value) -> {
-            if (!name.startsWith("GPUQUEUE_") && patterns.stream().anyMatch(p -> matches(p, name))) {
+            if (!Job.isQueueVariable(name) && patterns.stream().anyMatch(p -> matches(p, name))) {
                 kept.put(name, value);
             }
         });
@@ -51,16 +51,14 @@ final class JobEnvironment {
     Map<String, String> of(Job job, IntFunction<String> visibleDevice) {
         Map<String, String> env = new TreeMap<>(base);
         job.spec().env().forEach((name, value) -> {
-            if (!name.startsWith("GPUQUEUE_")) {
+            if (!Job.isQueueVariable(name)) {
                 env.put(name, value);
             }
         });
         env.put("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
         env.put("CUDA_VISIBLE_DEVICES", job.allocatedGpus().stream().map(visibleDevice::apply)
                 .collect(Collectors.joining(",")));
-        env.put("GPUQUEUE_JOB_ID", job.id().value());
-        env.put("GPUQUEUE_ATTEMPT", String.valueOf(job.attempt()));
-        env.put("GPUQUEUE_NUM_PROCESSES", String.valueOf(job.numProcesses()));
+        env.putAll(job.queueVariables());
         return env;
     }
 

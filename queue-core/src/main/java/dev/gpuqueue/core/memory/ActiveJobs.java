@@ -2,6 +2,7 @@ package dev.gpuqueue.core.memory;
 
 import static dev.gpuqueue.core.model.JobStatus.PENDING;
 
+import dev.gpuqueue.core.model.Dependency;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
@@ -17,6 +18,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,7 +33,9 @@ import java.util.TreeMap;
  * seq)}; a job's aging band is a range of those keys (its aging starts when it was queued), so the
  * first jobs in dispatch order are a merge of a few ranges, and a position is a sum of ranks, both in
  * O(log n) per range. The few jobs that age from another moment (approved after waiting) are kept
- * apart and ordered when read. Terminal jobs are not kept. Not thread-safe: its store guards it.
+ * apart and ordered when read. Jobs still awaiting their dependencies are kept apart too, outside
+ * the dispatch order, with an index from each job depended on to its waiting dependents (read when
+ * that job ends, never walked by a pass). Terminal jobs are not kept. Not thread-safe: its store guards it.
  */
 public final class ActiveJobs {
     private record Key(Instant at, long seq) {}
@@ -49,6 +53,10 @@ public final class ActiveJobs {
     private final Map<Integer, RankedMap<Key, Job>> regular = new HashMap<>();
     /** Pending jobs aging from another moment (approval), per priority, by (aging start, seq). */
     private final Map<Integer, TreeMap<Key, Job>> irregular = new HashMap<>();
+    /** Waiting jobs whose dependencies are not all met, by id: outside the dispatch order. */
+    private final Map<JobId, Job> awaiting = new LinkedHashMap<>();
+    /** For each job depended on, the waiting jobs that name it. */
+    private final Map<JobId, Set<JobId>> dependents = new HashMap<>();
     private long pendingForLocalGpus;
     private long pendingWithNamedRunner;
 
@@ -117,6 +125,17 @@ public final class ActiveJobs {
         Map<Long, Long> counts = new HashMap<>();
         perUser.forEach((user, byStatusCount) -> counts.put(user, byStatusCount[0] + byStatusCount[1] + byStatusCount[2]));
         return counts;
+    }
+
+    /** The waiting jobs that await {@code id} among their dependencies (read when it ends, not on every pass). */
+    public List<Job> awaiting(JobId id) {
+        Set<JobId> ids = dependents.get(id);
+        return ids == null ? List.of() : ids.stream().map(jobs::get).toList();
+    }
+
+    /** The waiting jobs whose dependencies are not all met, in the order they were submitted. */
+    public List<Job> awaitingDependencies() {
+        return List.copyOf(awaiting.values());
     }
 
     public long countPendingForLocalGpus() {
@@ -264,7 +283,11 @@ public final class ActiveJobs {
             idempotencyKeys.put(keyOf(job.userId(), job.idempotencyKey()), job.id());
         }
         perUser.computeIfAbsent(job.userId(), user -> new long[ACTIVE.length])[slot(job.status())]++;
-        if (job.status() != PENDING) {
+        if (job.awaitingDependencies()) {
+            awaiting.put(job.id(), job);
+            job.dependsOn().forEach(d -> dependents.computeIfAbsent(d.jobId(), k -> new LinkedHashSet<>()).add(job.id()));
+        }
+        if (!job.dispatchable()) {
             return;
         }
         pendingByUser.computeIfAbsent(job.userId(), user -> new HashMap<>()).put(job.id(), job);
@@ -289,7 +312,17 @@ public final class ActiveJobs {
         if (counts[0] + counts[1] + counts[2] == 0) {
             perUser.remove(job.userId());
         }
-        if (job.status() != PENDING) {
+        if (job.awaitingDependencies()) {
+            awaiting.remove(job.id());
+            for (Dependency dependency : job.dependsOn()) {
+                Set<JobId> waiting = dependents.get(dependency.jobId());
+                waiting.remove(job.id());
+                if (waiting.isEmpty()) {
+                    dependents.remove(dependency.jobId());
+                }
+            }
+        }
+        if (!job.dispatchable()) {
             return;
         }
         Map<JobId, Job> own = pendingByUser.get(job.userId());

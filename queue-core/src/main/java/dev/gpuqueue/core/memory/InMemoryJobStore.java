@@ -152,7 +152,7 @@ public final class InMemoryJobStore implements JobStore {
         @Override
         public List<Job> pendingInDispatchOrder(QueueSettings settings, Instant now, int limit) {
             check();
-            return DispatchOrder.rank(byStatus.get(JobStatus.PENDING).values(), settings, now).stream()
+            return DispatchOrder.rank(dispatchable(), settings, now).stream()
                     .limit(limit).map(QueueEntry::job).toList();
         }
 
@@ -160,7 +160,7 @@ public final class InMemoryJobStore implements JobStore {
         public List<Job> pendingOfUserInDispatchOrder(long userId, QueueSettings settings, Instant now, int limit,
                 int offset) {
             check();
-            return DispatchOrder.rank(byStatus.get(JobStatus.PENDING).values().stream()
+            return DispatchOrder.rank(dispatchable().stream()
                             .filter(job -> job.userId() == userId).toList(), settings, now).stream()
                     .skip(offset).limit(limit).map(QueueEntry::job).toList();
         }
@@ -169,7 +169,7 @@ public final class InMemoryJobStore implements JobStore {
         public long countPendingAhead(Job job, QueueSettings settings, Instant now) {
             check();
             QueueEntry target = new QueueEntry(job, DispatchOrder.effectivePriority(job, settings, now), null, null);
-            return byStatus.get(JobStatus.PENDING).values().stream()
+            return dispatchable().stream()
                     .filter(other -> !other.id().equals(job.id()))
                     .map(other -> new QueueEntry(other, DispatchOrder.effectivePriority(other, settings, now), null, null))
                     .filter(other -> DispatchOrder.ENTRY_ORDER.compare(other, target) < 0)
@@ -179,13 +179,39 @@ public final class InMemoryJobStore implements JobStore {
         @Override
         public long countPendingForLocalGpus() {
             check();
-            return byStatus.get(JobStatus.PENDING).values().stream().filter(Job::wantsLocalGpus).count();
+            return dispatchable().stream().filter(Job::wantsLocalGpus).count();
         }
 
         @Override
         public long countPendingWithNamedRunner() {
             check();
-            return byStatus.get(JobStatus.PENDING).values().stream().filter(j -> j.namedRunner() != null).count();
+            return dispatchable().stream().filter(j -> j.namedRunner() != null).count();
+        }
+
+        @Override
+        public List<Job> awaiting(JobId id) {
+            check();
+            return awaitingDependencies().stream()
+                    .filter(job -> job.dependsOn().stream().anyMatch(d -> d.jobId().equals(id))).toList();
+        }
+
+        @Override
+        public List<Job> awaitingDependencies() {
+            check();
+            return jobs.values().stream().filter(Job::awaitingDependencies).sorted(Comparator.comparingLong(Job::seq))
+                    .toList();
+        }
+
+        @Override
+        public List<Job> arrayJobs(String arrayId) {
+            check();
+            return jobs.values().stream().filter(job -> arrayId.equals(job.arrayId()))
+                    .sorted(Comparator.comparingInt(job -> job.array().index())).toList();
+        }
+
+        /** Pending jobs whose dependencies are met: the ones the dispatch order ranks. */
+        private List<Job> dispatchable() {
+            return byStatus.get(JobStatus.PENDING).values().stream().filter(Job::dispatchable).toList();
         }
 
         @Override

@@ -11,6 +11,7 @@ import dev.gpuqueue.core.error.IllegalTransitionException;
 import dev.gpuqueue.core.error.LimitOutOfRangeException;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,6 +34,9 @@ import java.util.TreeMap;
  *       holds); set exactly while it is running.
  *       Preferred device ids live in {@code spec.deviceIds()}.
  *   <li>{@code approvalId}: the id of the admin who approved or rejected the job, or null.
+ *   <li>{@code dependsOn}: the jobs this one waits for, fixed at submit; {@code awaitingDependencies}
+ *       while some of them have not ended as asked (the job then waits outside the dispatch order).
+ *   <li>{@code array}: the job's place in a job array (a sweep), or null.
  *   <li>{@code version}: bumped by the store on every write, for compare-and-set updates.
  *   <li>The queue position is not stored: it is computed from the dispatch order at read time.
  * </ul>
@@ -64,6 +68,9 @@ public record Job(
         String errorMessage,
         Map<String, String> metadata,
         String idempotencyKey,
+        List<Dependency> dependsOn,
+        boolean awaitingDependencies,
+        ArrayMember array,
         long version) {
 
     public static final int PRIORITY_MIN = 0;
@@ -81,6 +88,10 @@ public record Job(
         workerLabels = sortedCopy(workerLabels);
         metadata = sortedCopy(metadata);
         placement = placement == null ? Placement.NONE : placement;
+        dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+        if (awaitingDependencies && (dependsOn.isEmpty() || !status.isActive() || status == RUNNING)) {
+            throw new IllegalArgumentException("only a waiting job with dependencies awaits them");
+        }
         if (configName.isBlank()) {
             throw new IllegalArgumentException("configName must not be blank");
         }
@@ -166,6 +177,37 @@ public record Job(
         return namedRunner() == null && target != Target.WORKER;
     }
 
+    /** Whether this job is pending and may be dispatched now (its dependencies are met). */
+    public boolean dispatchable() {
+        return status == PENDING && !awaitingDependencies;
+    }
+
+    /**
+     * The variables the queue gives the job's process, whatever runs it (a config's {@code env}
+     * never sets a {@code GPUQUEUE_} name): {@code GPUQUEUE_JOB_ID}, {@code GPUQUEUE_ATTEMPT},
+     * {@code GPUQUEUE_NUM_PROCESSES}, and for an array's job its id, index and parameters.
+     */
+    public Map<String, String> queueVariables() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("GPUQUEUE_JOB_ID", id.value());
+        env.put("GPUQUEUE_ATTEMPT", Integer.toString(attempt));
+        env.put("GPUQUEUE_NUM_PROCESSES", Integer.toString(spec.numProcesses()));
+        if (array != null) {
+            env.putAll(array.environment());
+        }
+        return env;
+    }
+
+    /** Whether {@code name} is one only the queue sets ({@code GPUQUEUE_...}), never a config. */
+    public static boolean isQueueVariable(String name) {
+        return name.startsWith("GPUQUEUE_");
+    }
+
+    /** The array this job belongs to, or null. */
+    public String arrayId() {
+        return array == null ? null : array.arrayId();
+    }
+
     public boolean hasAttemptsLeft() {
         return attempt < spec.maxAttempts();
     }
@@ -222,6 +264,14 @@ public record Job(
         return finish(CANCELLED, now).build();
     }
 
+    /** A waiting job whose dependencies are all met: it joins the dispatch order and ages from {@code now}. */
+    public Job dependenciesMet(Instant now) {
+        if (!awaitingDependencies) {
+            throw new IllegalStateException("job " + id + " awaits no dependency");
+        }
+        return toBuilder().awaitingDependencies(false).agingSince(status == PENDING ? now : agingSince).build();
+    }
+
     /**
      * running → pending for another attempt ({@code attempt + 1}), keeping {@code queuedAt} and the
      * aging start; {@code reason} stays visible as the error message.
@@ -269,7 +319,8 @@ public record Job(
     }
 
     private Builder finish(JobStatus terminal, Instant now) {
-        return toBuilder().status(terminal).placement(Placement.NONE).completedAt(Objects.requireNonNull(now, "now"));
+        return toBuilder().status(terminal).placement(Placement.NONE).awaitingDependencies(false)
+                .completedAt(Objects.requireNonNull(now, "now"));
     }
 
     // ---- builder ---------------------------------------------------------------------------------
@@ -312,6 +363,9 @@ public record Job(
         b.errorMessage = errorMessage;
         b.metadata = metadata;
         b.idempotencyKey = idempotencyKey;
+        b.dependsOn = dependsOn;
+        b.awaitingDependencies = awaitingDependencies;
+        b.array = array;
         b.version = version;
         return b;
     }
@@ -344,6 +398,9 @@ public record Job(
         private String errorMessage;
         private Map<String, String> metadata = Map.of();
         private String idempotencyKey;
+        private List<Dependency> dependsOn = List.of();
+        private boolean awaitingDependencies;
+        private ArrayMember array;
         private long version;
 
         private Builder() {}
@@ -374,12 +431,16 @@ public record Job(
         public Builder errorMessage(String errorMessage) { this.errorMessage = errorMessage; return this; }
         public Builder metadata(Map<String, String> metadata) { this.metadata = metadata; return this; }
         public Builder idempotencyKey(String idempotencyKey) { this.idempotencyKey = idempotencyKey; return this; }
+        public Builder dependsOn(List<Dependency> dependsOn) { this.dependsOn = dependsOn; return this; }
+        public Builder awaitingDependencies(boolean awaiting) { this.awaitingDependencies = awaiting; return this; }
+        public Builder array(ArrayMember array) { this.array = array; return this; }
         public Builder version(long version) { this.version = version; return this; }
 
         public Job build() {
             return new Job(id, seq, type, provider, configName, spec, submitter, priority, priorityOverride, status,
                     target, anyGpu, workerLabels, requiresApproval, approvalId, queuedAt, agingSince, startedAt,
-                    completedAt, attempt, placement, process, exitCode, errorMessage, metadata, idempotencyKey, version);
+                    completedAt, attempt, placement, process, exitCode, errorMessage, metadata, idempotencyKey, dependsOn,
+                    awaitingDependencies, array, version);
         }
     }
 }

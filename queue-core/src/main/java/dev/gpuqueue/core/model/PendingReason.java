@@ -1,5 +1,7 @@
 package dev.gpuqueue.core.model;
 
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
 
@@ -24,6 +26,8 @@ public record PendingReason(Kind kind, String message) {
         NO_RUNNER,
         RUNNER_UNAVAILABLE,
         CAN_NEVER_FIT,
+        WAITING_FOR_DEPENDENCY,
+        ARRAY_LIMIT,
         AWAITING_APPROVAL
     }
 
@@ -88,6 +92,20 @@ public record PendingReason(Kind kind, String message) {
 
     public static PendingReason canNeverFit(String why) {
         return new PendingReason(Kind.CAN_NEVER_FIT, "can never fit: " + why);
+    }
+
+    /** The job waits for job {@code jobId}, which is {@code status} now. */
+    public static PendingReason waitingForJob(JobId jobId, JobStatus status) {
+        return new PendingReason(Kind.WAITING_FOR_DEPENDENCY, "waiting for job " + jobId + " (" + status.wireName() + ")");
+    }
+
+    public static PendingReason arrayLimit(String arrayId, int running, int max) {
+        return new PendingReason(Kind.ARRAY_LIMIT, "array " + arrayId + " at " + running + "/" + max + " running");
+    }
+
+    /** This reason, saying when the job is expected to start (from the running jobs' time limits). */
+    public PendingReason expectedToStartBy(Instant start) {
+        return new PendingReason(kind, message + "; expected to start by " + start.truncatedTo(ChronoUnit.SECONDS));
     }
 
     public static PendingReason awaitingApproval() {

@@ -28,6 +28,10 @@ public record QueueEvent(long id, Type type, Instant at, String actor, JobId job
         REQUEUED,
         ADOPTED,
         LOST,
+        /** A job's dependencies are all met: it joins the dispatch order. */
+        DEPENDENCIES_MET,
+        /** A job that waited for this one was cancelled, since this one did not end as it asked. */
+        DEPENDENT_CANCELLED,
         /** What a job's runner says about an attempt that has not ended (a cluster still queueing it). */
         RUNNER_NOTE,
         SETTINGS_CHANGED,

@@ -19,6 +19,8 @@ import java.util.Map;
  * @param starvationMaxBoost cap on the total aging boost, 0..100 (default 30)
  * @param approvalCostThreshold jobs whose estimated cost exceeds it need approval; >= 0, or null for off (default)
  * @param userMaxPending waiting (pending or blocked) jobs one user may have, 1..100000, or null for unlimited (default)
+ * @param enableBackfill whether a job with a time limit may start beside a local head waiting for GPUs when it
+ *     ends before the head can start (default true)
  */
 public record QueueSettings(
         int maxConcurrent,
@@ -31,9 +33,11 @@ public record QueueSettings(
         int starvationBoost,
         int starvationMaxBoost,
         Double approvalCostThreshold,
-        Integer userMaxPending) {
+        Integer userMaxPending,
+        boolean enableBackfill) {
 
-    public static final QueueSettings DEFAULTS = new QueueSettings(5, 2, 10, false, 1, null, 60, 10, 30, null, null);
+    public static final QueueSettings DEFAULTS = new QueueSettings(5, 2, 10, false, 1, null, 60, 10, 30, null, null,
+            true);
 
     public QueueSettings {
         Setting.MAX_CONCURRENT.parse(maxConcurrent);
@@ -74,6 +78,7 @@ public record QueueSettings(
         private int starvationMaxBoost;
         private Double approvalCostThreshold;
         private Integer userMaxPending;
+        private boolean enableBackfill;
 
         private Builder(QueueSettings from) {
             maxConcurrent = from.maxConcurrent;
@@ -87,6 +92,7 @@ public record QueueSettings(
             starvationMaxBoost = from.starvationMaxBoost;
             approvalCostThreshold = from.approvalCostThreshold;
             userMaxPending = from.userMaxPending;
+            enableBackfill = from.enableBackfill;
         }
 
         public Builder maxConcurrent(int v) { maxConcurrent = v; return this; }
@@ -100,6 +106,7 @@ public record QueueSettings(
         public Builder starvationMaxBoost(int v) { starvationMaxBoost = v; return this; }
         public Builder approvalCostThreshold(Double v) { approvalCostThreshold = v; return this; }
         public Builder userMaxPending(Integer v) { userMaxPending = v; return this; }
+        public Builder enableBackfill(boolean v) { enableBackfill = v; return this; }
 
         /** Sets one setting by its table entry (the value is checked like a request's). */
         public Builder set(Setting setting, Object value) {
@@ -110,7 +117,7 @@ public record QueueSettings(
         public QueueSettings build() {
             return new QueueSettings(maxConcurrent, userMaxConcurrent, teamMaxConcurrent, enableFairShare,
                     localJobMaxConcurrent, localGpuMaxConcurrent, starvationThresholdMinutes, starvationBoost,
-                    starvationMaxBoost, approvalCostThreshold, userMaxPending);
+                    starvationMaxBoost, approvalCostThreshold, userMaxPending, enableBackfill);
         }
     }
 }

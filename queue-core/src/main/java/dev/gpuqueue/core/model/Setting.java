@@ -36,7 +36,9 @@ public enum Setting {
     APPROVAL_COST_THRESHOLD("approval_cost_threshold", Type.DECIMAL, 0, 0, "off",
             QueueSettings::approvalCostThreshold, (b, v) -> b.approvalCostThreshold((Double) v)),
     USER_MAX_PENDING("user_max_pending", Type.WHOLE, 1, 100_000, "unlimited",
-            QueueSettings::userMaxPending, (b, v) -> b.userMaxPending((Integer) v));
+            QueueSettings::userMaxPending, (b, v) -> b.userMaxPending((Integer) v)),
+    ENABLE_BACKFILL("enable_backfill", Type.BOOLEAN, 0, 0, null,
+            QueueSettings::enableBackfill, (b, v) -> b.enableBackfill((Boolean) v));
 
     /** What a setting holds. */
     enum Type {

@@ -7,7 +7,10 @@ import dev.gpuqueue.core.model.Placement;
 import dev.gpuqueue.core.model.QueueEntry;
 import dev.gpuqueue.core.model.QueueSettings;
 import dev.gpuqueue.core.model.Target;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -24,12 +27,18 @@ import java.util.TreeSet;
  *   <li>global limit: when running jobs reach {@code max_concurrent}, the pass stops;
  *   <li>user limit: a user at {@code user_max_concurrent} is skipped, the pass goes on;
  *   <li>team limit (fair share on, job has a team): a team at {@code team_max_concurrent} is skipped;
+ *   <li>array limit: a job of an array whose {@code max_running} jobs run is skipped;
  *   <li>placement: a job that names its runner (a cloud job) goes to that runner; a job with target
  *       {@code worker} goes to an idle matching worker ({@link WorkerMatching}) or waits; {@code auto}
  *       takes an idle matching worker when there is one, else the local GPUs; local placement needs
  *       the local job and GPU limits and free GPUs. A local job that does not fit blocks local
  *       placement for the rest of the pass (head of line), while other kinds behind it still go on.
  * </ol>
+ * When that head waits for GPUs and every local running job has a time limit, the head's earliest
+ * start is known (the moment enough of them have ended) and its reason says it. With
+ * {@code enable_backfill}, a local job behind it with a {@code max_runtime_seconds} that ends by then
+ * may start on the free GPUs (backfill): it cannot delay the head. Jobs waiting for their
+ * dependencies are not in the pending list at all.
  * Every limit counts running jobs of every kind, including those started earlier in the same pass.
  * Stateless; each call works on its own tallies.
  */
@@ -45,8 +54,9 @@ public final class DispatchPlanner {
             PendingReason reason = waitReason(job, state, input);
             if (reason == null) {
                 Placement placement = state.place(job);
-                starts.add(new PassPlan.Start(job, placement));
-                state.start(job, placement);
+                String backfill = placement.isLocal() && state.localBlock != null ? state.backfillNote(job, input) : null;
+                starts.add(new PassPlan.Start(job, placement, backfill));
+                state.start(job, placement, input.now());
             }
             entries.add(new QueueEntry(job, ranked.effectivePriority(), ranked.position(), reason));
         }
@@ -94,6 +104,12 @@ public final class DispatchPlanner {
                 return PendingReason.teamLimit(job.teamId(), teamRunning, settings.teamMaxConcurrent());
             }
         }
+        if (job.array() != null && job.array().maxRunning() != null) {
+            int arrayRunning = state.perArray.getOrDefault(job.arrayId(), 0);
+            if (arrayRunning >= job.array().maxRunning()) {
+                return PendingReason.arrayLimit(job.arrayId(), arrayRunning, job.array().maxRunning());
+            }
+        }
         if (job.namedRunner() != null) {
             if (!input.runners().contains(job.namedRunner())) {
                 return PendingReason.noRunner(job.namedRunner());
@@ -109,22 +125,37 @@ public final class DispatchPlanner {
                 return WorkerMatching.waitReason(job, input.workers(), state.busyWorkers);
             }
         }
-        if (state.localBlock != null) {
+        boolean backfill = state.localBlock != null;
+        if (backfill && !state.mayBackfill(job, input.now())) {
             return state.localBlock;
         }
         if (state.localJobs >= settings.localJobMaxConcurrent()) {
-            state.localBlock = PendingReason.localJobLimit(state.localJobs, settings.localJobMaxConcurrent());
-            return state.localBlock;
+            return backfill ? state.localBlock
+                    : (state.localBlock = PendingReason.localJobLimit(state.localJobs, settings.localJobMaxConcurrent()));
         }
         Integer gpuCap = settings.localGpuMaxConcurrent();
         if (gpuCap != null && state.heldGpus.size() + job.numProcesses() > gpuCap) {
+            if (backfill) {
+                return state.localBlock;
+            }
             state.localBlock = PendingReason.behindGpuJob();
             return PendingReason.localGpuLimit(job.numProcesses(), state.heldGpus.size(), gpuCap);
         }
         SortedSet<Integer> free = state.freeGpus();
         if (GpuPlacement.choose(job, free).isEmpty()) {
+            if (backfill) {
+                return state.localBlock;
+            }
             state.localBlock = PendingReason.behindGpuJob();
-            return GpuPlacement.waitReason(job, free);
+            PendingReason reason = GpuPlacement.waitReason(job, free);
+            Instant expected = state.earliestStart(job, settings);
+            if (expected == null) {
+                return reason;
+            }
+            if (settings.enableBackfill()) {
+                state.openBackfill(job, expected);
+            }
+            return reason.expectedToStartBy(expected);
         }
         return null;
     }
@@ -136,10 +167,18 @@ public final class DispatchPlanner {
         private final Set<String> busyWorkers;
         private final Map<Long, Integer> perUser;
         private final Map<String, Integer> perTeam;
+        private final Map<String, Integer> perArray;
         private final SortedSet<Integer> heldGpus;
+        /** The local jobs running (or started in this pass) with when they must have ended (null: no limit). */
+        private final List<Holding> holdings = new ArrayList<>();
         private int running;
         private int localJobs;
         private PendingReason localBlock;
+        /** While backfill is open: the local head waiting for GPUs, and when it is expected to start. */
+        private Job backfillHead;
+        private Instant backfillUntil;
+
+        private record Holding(Instant end, Set<Integer> gpus) {}
 
         State(PassInput input) {
             installed = input.gpus();
@@ -147,9 +186,10 @@ public final class DispatchPlanner {
             busyWorkers = new HashSet<>();
             perUser = new HashMap<>();
             perTeam = new HashMap<>();
+            perArray = new HashMap<>();
             heldGpus = new TreeSet<>();
             for (Job job : input.running()) {
-                start(job, job.placement());
+                start(job, job.placement(), job.startedAt());
             }
         }
 
@@ -160,6 +200,7 @@ public final class DispatchPlanner {
             busyWorkers = new HashSet<>(tail.busyWorkers());
             perUser = new HashMap<>(tail.perUser());
             perTeam = new HashMap<>(tail.perTeam());
+            perArray = new HashMap<>(tail.perArray());
             heldGpus = new TreeSet<>(tail.heldGpus());
             running = tail.running();
             localJobs = tail.localJobs();
@@ -179,19 +220,70 @@ public final class DispatchPlanner {
             return Placement.localGpus(GpuPlacement.choose(job, freeGpus()).orElseThrow());
         }
 
-        void start(Job job, Placement placement) {
+        /** Counts {@code job} as running with {@code placement} since {@code startedAt}. */
+        void start(Job job, Placement placement, Instant startedAt) {
             running++;
             perUser.merge(job.userId(), 1, Integer::sum);
             if (job.teamId() != null) {
                 perTeam.merge(job.teamId(), 1, Integer::sum);
             }
+            if (job.arrayId() != null) {
+                perArray.merge(job.arrayId(), 1, Integer::sum);
+            }
             if (placement.isLocal()) {
                 localJobs++;
                 heldGpus.addAll(placement.gpus());
+                Long limit = job.spec().maxRuntimeSeconds();
+                holdings.add(new Holding(limit == null || startedAt == null ? null : startedAt.plusSeconds(limit),
+                        Set.copyOf(placement.gpus())));
             }
             if (placement.onWorker()) {
                 busyWorkers.add(placement.workerId());
             }
+        }
+
+        /**
+         * When {@code head} could start at the earliest, from the time limits of the local jobs
+         * running: the end of the first of them (by end) after which it fits. Null when that is
+         * unknown: a local job runs without a limit, or the head never fits by their ends alone.
+         */
+        Instant earliestStart(Job head, QueueSettings settings) {
+            if (holdings.stream().anyMatch(h -> h.end() == null)) {
+                return null;
+            }
+            List<Holding> byEnd = new ArrayList<>(holdings);
+            byEnd.sort(Comparator.comparing(Holding::end));
+            SortedSet<Integer> free = freeGpus();
+            int jobs = localJobs;
+            int held = heldGpus.size();
+            Integer gpuCap = settings.localGpuMaxConcurrent();
+            for (Holding holding : byEnd) {
+                free.addAll(holding.gpus());
+                jobs--;
+                held -= holding.gpus().size();
+                if (jobs < settings.localJobMaxConcurrent() && (gpuCap == null || held + head.numProcesses() <= gpuCap)
+                        && GpuPlacement.choose(head, free).isPresent()) {
+                    return holding.end();
+                }
+            }
+            return null;
+        }
+
+        void openBackfill(Job head, Instant expectedStart) {
+            backfillHead = head;
+            backfillUntil = expectedStart;
+        }
+
+        /** Whether {@code job} could start now beside the blocked head: it has a time limit and ends by the head's start. */
+        boolean mayBackfill(Job job, Instant now) {
+            Long limit = job.spec().maxRuntimeSeconds();
+            return backfillUntil != null && limit != null && !now.plusSeconds(limit).isAfter(backfillUntil);
+        }
+
+        String backfillNote(Job job, PassInput input) {
+            return "backfilled: ends by " + input.now().plusSeconds(job.spec().maxRuntimeSeconds()).truncatedTo(ChronoUnit.SECONDS)
+                    + " at the latest, before job " + backfillHead.id() + " is expected to start ("
+                    + backfillUntil.truncatedTo(ChronoUnit.SECONDS) + ")";
         }
 
         SortedSet<Integer> freeGpus() {
@@ -206,9 +298,12 @@ public final class DispatchPlanner {
             // blocked and no other runner (a cloud provider, an idle worker) could take a job.
             boolean otherCouldStart = input.namedRunnerJobsPending()
                     || workers.stream().anyMatch(w -> !w.draining() && !busyWorkers.contains(w.id()));
-            boolean saturated = globalStop || (localBlock != null && !otherCouldStart);
+            // While backfill is open, a short job behind the prefix might still start on the free GPUs.
+            boolean backfillOpen = backfillUntil != null && !freeGpus().isEmpty()
+                    && localJobs < input.settings().localJobMaxConcurrent();
+            boolean saturated = globalStop || (localBlock != null && !otherCouldStart && !backfillOpen);
             return new PassPlan.Tail(input, running, localJobs, Map.copyOf(perUser), Map.copyOf(perTeam),
-                    new TreeSet<>(heldGpus), busyWorkers, localBlock, globalStop, saturated);
+                    Map.copyOf(perArray), new TreeSet<>(heldGpus), busyWorkers, localBlock, globalStop, saturated);
         }
     }
 }

@@ -20,8 +20,11 @@ import java.util.Set;
  */
 public record PassPlan(List<Start> starts, List<QueueEntry> entries, Tail tail) {
 
-    /** A job to move to running with {@code placement}. */
-    public record Start(Job job, Placement placement) {
+    /**
+     * A job to move to running with {@code placement}; {@code backfill}, when not null, says why it
+     * may start beside a local head waiting for GPUs (it ends before the head can start).
+     */
+    public record Start(Job job, Placement placement, String backfill) {
         public Start {
             Objects.requireNonNull(job, "job");
             Objects.requireNonNull(placement, "placement");
@@ -39,6 +42,7 @@ public record PassPlan(List<Start> starts, List<QueueEntry> entries, Tail tail) 
             int localJobs,
             Map<Long, Integer> perUser,
             Map<String, Integer> perTeam,
+            Map<String, Integer> perArray,
             Set<Integer> heldGpus,
             Set<String> busyWorkers,
             PendingReason localBlock,
@@ -47,6 +51,7 @@ public record PassPlan(List<Start> starts, List<QueueEntry> entries, Tail tail) 
         public Tail {
             perUser = Map.copyOf(perUser);
             perTeam = Map.copyOf(perTeam);
+            perArray = Map.copyOf(perArray);
             heldGpus = Set.copyOf(heldGpus);
             busyWorkers = Set.copyOf(busyWorkers);
         }

@@ -23,7 +23,19 @@ public interface JobReader {
     List<Job> withStatus(JobStatus status);
 
     /**
-     * The first {@code limit} pending jobs in dispatch order at {@code now}: effective priority
+     * The waiting (pending or blocked) jobs that still await their dependencies and name
+     * {@code id} among them; read when {@code id} ends. Stores index this, so no pass walks them.
+     */
+    List<Job> awaiting(JobId id);
+
+    /** Every waiting job whose dependencies are not all met, in submit order. */
+    List<Job> awaitingDependencies();
+
+    /** The jobs of array {@code arrayId}, any status, by index; empty for an unknown array. */
+    List<Job> arrayJobs(String arrayId);
+
+    /**
+     * The first {@code limit} pending jobs in dispatch order (jobs awaiting their dependencies are not in it) at {@code now}: effective priority
      * ({@code (override ?? base) + aging}) descending, {@code queued_at}, submit sequence. Stores
      * read this without loading every pending job (see {@code Aging.bands}).
      */

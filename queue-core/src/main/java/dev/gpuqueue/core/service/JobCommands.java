@@ -2,6 +2,7 @@ package dev.gpuqueue.core.service;
 
 import static dev.gpuqueue.core.model.JobStatus.RUNNING;
 
+import dev.gpuqueue.core.error.IllegalTransitionException;
 import dev.gpuqueue.core.error.JobIsRunningException;
 import dev.gpuqueue.core.error.JobNotFoundException;
 import dev.gpuqueue.core.error.LimitOutOfRangeException;
@@ -86,6 +87,43 @@ final class JobCommands {
                 return cancelled.get();
             }
         }
+    }
+
+    /**
+     * Cancels every active job of array {@code arrayId}: the waiting ones in one transaction (so no
+     * pass starts one of them meanwhile), then the running ones, each stopped as by {@link #cancel}.
+     * Returns the ids cancelled, by index.
+     *
+     * @throws JobNotFoundException when no such array exists (or the caller may not see it)
+     */
+    List<JobId> cancelArray(Caller caller, String arrayId) {
+        Instant now = clock.instant();
+        List<JobId> cancelled = new ArrayList<>();
+        List<Job> running = store.inTransaction(tx -> {
+            List<Job> members = tx.arrayJobs(arrayId);
+            if (members.isEmpty()) {
+                throw new JobNotFoundException(JobId.of(arrayId));
+            }
+            Permissions.requireOwnerOrLead(caller, members.get(0), "cancel");
+            List<Job> stillRunning = new ArrayList<>();
+            for (Job member : members) {
+                Job current = tx.find(member.id()).orElseThrow();
+                if (current.status() == RUNNING) {
+                    stillRunning.add(current);
+                } else if (current.status().isActive()) {
+                    cancelled.add(commitCancel(tx, current, caller, now).id());
+                }
+            }
+            return stillRunning;
+        });
+        for (Job job : running) {
+            try {
+                cancelled.add(cancel(caller, job.id()).id());
+            } catch (IllegalTransitionException endedMeanwhile) {
+                LOG.log(Level.DEBUG, "Job {0} of array {1} ended before its cancel", job.id(), arrayId);
+            }
+        }
+        return cancelled;
     }
 
     private static Job commitCancel(JobTransaction tx, Job job, Caller caller, Instant now) {

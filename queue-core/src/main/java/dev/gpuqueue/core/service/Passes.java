@@ -100,7 +100,8 @@ final class Passes {
         for (PassPlan.Start start : plan.starts()) {
             Job job = start.job();
             Job running = transitions.move(job, job.dispatched(start.placement(), now), QueueEvent.Type.DISPATCHED,
-                    describe(start.placement()) + ", attempt " + job.attempt());
+                    describe(start.placement()) + ", attempt " + job.attempt()
+                            + (start.backfill() == null ? "" : "; " + start.backfill()));
             started.add(running);
         }
         return new Dispatched(plan, started);

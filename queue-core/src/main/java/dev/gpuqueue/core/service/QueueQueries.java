@@ -89,6 +89,10 @@ final class QueueQueries {
             if (job.status() != PENDING) {
                 return new PositionInfo(job, DispatchOrder.effectivePriority(job, settings, now), null, null, null);
             }
+            if (job.awaitingDependencies()) {
+                QueueEntry entry = Dependencies.entry(r, job, settings, now);
+                return new PositionInfo(job, entry.effectivePriority(), null, entry.pendingReason(), null);
+            }
             QueueEntry entry = planner.decide(r, now, List.of(job), null).entries().get(id);
             Duration median = WaitTimes.medianRunTime(r.runsCompletedSince(now.minus(WaitTimes.WINDOW)), now);
             return new PositionInfo(job, entry.effectivePriority(), entry.position(), entry.pendingReason(),
@@ -97,9 +101,10 @@ final class QueueQueries {
     }
 
     /**
-     * The queue listing: without a status, pending jobs in dispatch order, then blocked (oldest
-     * first), then running (by start), then — with {@code includeCompleted} — terminal jobs, most
-     * recently completed first. Researchers and viewers see only their own jobs.
+     * The queue listing: without a status, pending jobs in dispatch order, then those awaiting their
+     * dependencies (by submit), then blocked (oldest first), then running (by start), then — with
+     * {@code includeCompleted} — terminal jobs, most recently completed first. With an array id,
+     * that array's jobs by index. Researchers and viewers see only their own jobs.
      */
     QueuePage queue(Caller caller, QueueQuery query) {
         return store.read(r -> {
@@ -108,14 +113,21 @@ final class QueueQueries {
             QueueSettings settings = r.settings();
             Instant now = clock.instant();
             Map<JobStatus, Long> counts = r.countByStatus();
+            if (query.arrayId() != null) {
+                return new QueuePage(arrayPage(r, query, only, settings, now), counts.get(PENDING), counts.get(RUNNING));
+            }
             Window window = new Window(query.offset(), query.limit());
             if (status == null || status == PENDING) {
-                long pending = only == null ? counts.get(PENDING) : r.count(ownJobs(caller, PENDING));
+                List<Job> awaiting = r.awaitingDependencies().stream()
+                        .filter(j -> j.status() == PENDING && visible(j, only)).toList();
+                long pending = (only == null ? counts.get(PENDING) : r.count(ownJobs(caller, PENDING))) - awaiting.size();
                 window.take(pending, (skip, take) -> only == null
                         ? planner.firstEntries(r, now, skip + take).stream().skip(skip).toList()
                         : planner.decide(r, now,
                                 r.pendingOfUserInDispatchOrder(only, settings, now, take, skip), null)
                                 .entries().values().stream().sorted(Comparator.comparing(QueueEntry::position)).toList());
+                window.take(awaiting.size(), (skip, take) -> awaiting.stream().skip(skip).limit(take)
+                        .map(j -> Dependencies.entry(r, j, settings, now)).toList());
             }
             if (status == null || status == BLOCKED) {
                 List<Job> blocked = r.withStatus(BLOCKED).stream().filter(j -> visible(j, only)).sorted(OLDEST_FIRST).toList();
@@ -137,6 +149,25 @@ final class QueueQueries {
             }
             return new QueuePage(window.page(), counts.get(PENDING), counts.get(RUNNING));
         });
+    }
+
+    /** One page of an array's jobs by index: positions and reasons for the waiting ones. */
+    private List<QueueEntry> arrayPage(JobReader r, QueueQuery query, Long only, QueueSettings settings, Instant now) {
+        List<Job> page = r.arrayJobs(query.arrayId()).stream()
+                .filter(j -> visible(j, only) && (query.status() == null || j.status() == query.status()))
+                .skip(query.offset()).limit(query.limit()).toList();
+        Map<JobId, QueueEntry> decided = planner.decide(r, now, page.stream().filter(Job::dispatchable).toList(), null)
+                .entries();
+        return page.stream().map(j -> {
+            if (j.dispatchable()) {
+                return decided.get(j.id());
+            }
+            if (j.awaitingDependencies() && j.status() == PENDING) {
+                return Dependencies.entry(r, j, settings, now);
+            }
+            PendingReason reason = j.status() == BLOCKED ? PendingReason.awaitingApproval() : null;
+            return new QueueEntry(j, DispatchOrder.effectivePriority(j, settings, now), null, reason);
+        }).toList();
     }
 
     /** A page ({@code offset}, {@code limit}) over listing sections taken one after the other. Not thread-safe. */
@@ -196,11 +227,11 @@ final class QueueQueries {
             List<QueueEntry> pending = planner.decide(r, now, page, null).entries().values().stream()
                     .sorted(Comparator.comparing(QueueEntry::position)).toList();
             Integer best = null;
+            List<Job> first = offset == 0 ? List.of() : r.pendingOfUserInDispatchOrder(caller.userId(), settings, now, 1, 0);
             if (offset == 0 && !pending.isEmpty()) {
                 best = pending.get(0).position();
-            } else if (pendingCount > 0) {
-                Job first = r.pendingOfUserInDispatchOrder(caller.userId(), settings, now, 1, 0).get(0);
-                best = (int) Math.min(Integer.MAX_VALUE, r.countPendingAhead(first, settings, now) + 1);
+            } else if (!first.isEmpty()) {
+                best = (int) Math.min(Integer.MAX_VALUE, r.countPendingAhead(first.get(0), settings, now) + 1);
             }
             List<Job> running = r.withStatus(RUNNING).stream().filter(caller::owns).sorted(BY_START).toList();
             List<QueueEntry> runningPage = running.stream().skip(offset).limit(limit)

@@ -61,6 +61,15 @@ public final class QueueService {
         return commands.cancel(caller, id);
     }
 
+    /**
+     * Cancels every active job of an array in one request: its waiting jobs at once (in one
+     * transaction), then its running ones, each stopped as by {@link #cancel}. Returns the ids
+     * cancelled, by index; no scheduling pass follows.
+     */
+    public List<JobId> cancelArray(Caller caller, String arrayId) {
+        return commands.cancelArray(caller, arrayId);
+    }
+
     /** Approves a blocked job (admin): it becomes pending, ages from now, and a pass runs. */
     public Job approve(Caller caller, JobId id) {
         return commands.approve(caller, id);

@@ -5,7 +5,9 @@ import static dev.gpuqueue.core.model.JobStatus.PENDING;
 
 import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.ValidationException;
+import dev.gpuqueue.core.model.ArrayRequest;
 import dev.gpuqueue.core.model.Caller;
+import dev.gpuqueue.core.model.Dependency;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.OnlineWorker;
@@ -27,13 +29,16 @@ import dev.gpuqueue.core.port.JobReader;
 import dev.gpuqueue.core.port.JobStore;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -72,7 +77,7 @@ final class Submissions {
         if (request.idempotencyKey() != null) {
             Optional<Job> original = original(caller, request);
             if (original.isPresent()) {
-                return resultFor(original.get());
+                return repeated(original.get());
             }
         }
         JobSpec spec = request.spec() != null ? request.spec() : configs.resolve(configName);
@@ -88,18 +93,30 @@ final class Submissions {
             return preview(caller, request, configName, spec);
         }
         try {
-            return store(caller, request, configName, spec);
+            return request.array() != null ? storeArray(caller, request, configName, spec)
+                    : store(caller, request, configName, spec);
         } catch (NoWaitRejection rejection) {
             return SubmitResult.rejected(rejection.getMessage());
         } catch (ConflictException duplicateKey) {
             if (request.idempotencyKey() != null) {
                 Optional<Job> original = original(caller, request);
                 if (original.isPresent()) {
-                    return resultFor(original.get());
+                    return repeated(original.get());
                 }
             }
             throw duplicateKey;
         }
+    }
+
+    /** The answer to an idempotent repeat: the original job's, with its whole array when it began one. */
+    private SubmitResult repeated(Job original) {
+        SubmitResult result = resultFor(original);
+        if (original.array() == null) {
+            return result;
+        }
+        List<Job> members = store.read(r -> r.arrayJobs(original.arrayId()));
+        return result.withArray(new SubmitResult.ArraySummary(original.arrayId(), members.stream().map(Job::id).toList(),
+                (int) members.stream().filter(j -> j.status() != PENDING && j.status() != BLOCKED).count()));
     }
 
     private Optional<Job> original(Caller caller, SubmitRequest request) {
@@ -111,19 +128,22 @@ final class Submissions {
         Instant now = clock.instant();
         AtomicReference<Job> stored = new AtomicReference<>();
         AtomicReference<Long> waitingBefore = new AtomicReference<>();
+        AtomicReference<PendingReason> dependencyWait = new AtomicReference<>();
         PassResult pass = passes.runAfter(tx -> {
             waitingBefore.set(waitingJobs(tx, caller));
-            Job job = newJob(caller, request, configName, spec, tx.settings(), now);
-            stored.set(Transitions.in(tx, caller.name(), now).submit(job, job.status() == BLOCKED
-                    ? "awaiting approval: " + approvalReason(request, spec, tx.settings()) : "queued"));
+            boolean awaiting = Dependencies.mustWait(tx, caller, request.dependsOn());
+            Job job = newJob(caller, request, configName, spec, tx.settings(), now).toBuilder()
+                    .awaitingDependencies(awaiting).build();
+            stored.set(Transitions.in(tx, caller.name(), now).submit(job, submitDetail(job, request, spec, tx.settings())));
+            dependencyWait.set(awaiting ? Dependencies.reason(tx, job) : null);
         }, plan -> {
             Job job = stored.get();
             boolean waits = job.status() == BLOCKED || job.status() == PENDING && !startsIn(plan, job.id());
             if (waits && request.noWait() && job.status() == PENDING) {
-                throw new NoWaitRejection(reasonIn(plan, job));
+                throw new NoWaitRejection(dependencyWait.get() != null ? dependencyWait.get().message() : reasonIn(plan, job));
             }
             if (waits) {
-                checkWaitingQuota(caller, waitingBefore.get(), plan.tail().input().settings());
+                checkWaitingQuota(caller, waitingBefore.get(), 1, plan.tail().input().settings());
             }
         });
         JobId id = stored.get().id();
@@ -135,13 +155,70 @@ final class Submissions {
         return resultFor(current, entryIn(pass.waiting(), id));
     }
 
+    /**
+     * Stores every job of an array (one per combination, in index order, sharing the first job's id
+     * as the array's id) and runs a pass, in one transaction: all or nothing.
+     */
+    private SubmitResult storeArray(Caller caller, SubmitRequest request, String configName, JobSpec spec) {
+        ArrayRequest array = request.array();
+        Instant now = clock.instant();
+        List<Job> stored = new ArrayList<>(array.size());
+        AtomicReference<Long> waitingBefore = new AtomicReference<>();
+        PassResult pass = passes.runAfter(tx -> {
+            waitingBefore.set(waitingJobs(tx, caller));
+            boolean awaiting = Dependencies.mustWait(tx, caller, request.dependsOn());
+            QueueSettings settings = tx.settings();
+            Transitions transitions = Transitions.in(tx, caller.name(), now);
+            JobId arrayId = JobId.generate();
+            Job template = newJob(caller, request, configName, spec, settings, now);
+            String detail = submitDetail(template, request, spec, settings);
+            for (int index = 0; index < array.size(); index++) {
+                Job job = template.toBuilder()
+                        .id(index == 0 ? arrayId : JobId.generate())
+                        .array(array.member(arrayId.value(), index))
+                        .idempotencyKey(index == 0 ? request.idempotencyKey() : null)
+                        .awaitingDependencies(awaiting)
+                        .build();
+                stored.add(transitions.submit(job, detail + " (array " + arrayId + ", index " + index + ")"));
+            }
+        }, plan -> {
+            String arrayId = stored.get(0).arrayId();
+            long starting = plan.starts().stream().filter(s -> arrayId.equals(s.job().arrayId())).count();
+            checkWaitingQuota(caller, waitingBefore.get(), stored.size() - starting, plan.tail().input().settings());
+        });
+        Set<JobId> started = new HashSet<>();
+        pass.started().forEach(job -> started.add(job.id()));
+        Job first = stored.get(0);
+        SubmitResult firstResult = started.contains(first.id())
+                ? SubmitResult.running(pass.started().stream().filter(j -> j.id().equals(first.id())).findFirst().orElseThrow())
+                : resultFor(store.read(r -> r.find(first.id())).orElse(first), entryIn(pass.waiting(), first.id()));
+        return firstResult.withArray(new SubmitResult.ArraySummary(first.arrayId(),
+                stored.stream().map(Job::id).toList(), started.size()));
+    }
+
+    private static String submitDetail(Job job, SubmitRequest request, JobSpec spec, QueueSettings settings) {
+        String detail = job.status() == BLOCKED ? "awaiting approval: " + approvalReason(request, spec, settings) : "queued";
+        return request.dependsOn().isEmpty() ? detail : detail + "; after " + request.dependsOn().stream()
+                .map(d -> d.jobId() + (d.condition() == Dependency.Condition.SUCCEEDED ? "" : ":" + d.condition().wireName()))
+                .collect(Collectors.joining(", "));
+    }
+
     private SubmitResult preview(Caller caller, SubmitRequest request, String configName, JobSpec spec) {
         QueueSettings settings = store.read(JobReader::settings);
         long waiting = store.read(r -> waitingJobs(r, caller));
         Job candidate = newJob(caller, request, configName, spec, settings, clock.instant())
                 .toBuilder().id(JobId.of("dry-run")).seq(Long.MAX_VALUE).build();
+        if (!request.dependsOn().isEmpty()) {
+            boolean awaiting = store.read(r -> Dependencies.mustWait(r, caller, request.dependsOn()));
+            candidate = candidate.toBuilder().dependsOn(request.dependsOn()).awaitingDependencies(awaiting).build();
+            if (awaiting && candidate.status() == PENDING) {
+                checkWaitingQuota(caller, waiting, 1, settings);
+                Job waiter = candidate;
+                return SubmitResult.wouldQueue(store.read(r -> Dependencies.entry(r, waiter, settings, clock.instant())));
+            }
+        }
         if (candidate.status() == BLOCKED) {
-            checkWaitingQuota(caller, waiting, settings);
+            checkWaitingQuota(caller, waiting, 1, settings);
             return SubmitResult.wouldBlock(approvalReason(request, spec, settings));
         }
         QueuePlanner.Decided decided = passes.preview(candidate);
@@ -154,7 +231,7 @@ final class Submissions {
             return SubmitResult.rejected(entry == null || entry.pendingReason() == null ? null
                     : entry.pendingReason().message());
         }
-        checkWaitingQuota(caller, waiting, settings);
+        checkWaitingQuota(caller, waiting, 1, settings);
         return SubmitResult.wouldQueue(entry);
     }
 
@@ -164,15 +241,18 @@ final class Submissions {
     }
 
     /**
-     * Refuses a job that would wait while the caller already has {@code user_max_pending} waiting
-     * (pending or blocked) jobs; a job that starts at once never counts.
+     * Refuses {@code adding} jobs that would wait when the caller's waiting (pending or blocked) jobs
+     * would then exceed {@code user_max_pending}; a job that starts at once never counts.
      */
-    private static void checkWaitingQuota(Caller caller, long waiting, QueueSettings settings) {
+    private static void checkWaitingQuota(Caller caller, long waiting, long adding, QueueSettings settings) {
         Integer quota = settings.userMaxPending();
-        if (quota != null && waiting >= quota) {
+        if (quota != null && adding > 0 && waiting + adding > quota) {
             throw new ConflictException("user " + caller.name() + " already has " + waiting
-                    + " waiting jobs (pending or blocked), the user_max_pending limit of " + quota
-                    + ", and this job would wait too; wait for some to start, or cancel some, then submit again");
+                    + " waiting jobs (pending or blocked)" + (adding == 1
+                            ? ", the user_max_pending limit of " + quota + ", and this job would wait too"
+                            : "; with the " + adding + " jobs of this array that would wait, that passes the"
+                                    + " user_max_pending limit of " + quota)
+                    + "; wait for some to start, or cancel some, then submit again");
         }
     }
 
@@ -201,6 +281,7 @@ final class Submissions {
                 .agingSince(needsApproval ? null : now)
                 .metadata(metadata)
                 .idempotencyKey(request.idempotencyKey())
+                .dependsOn(request.dependsOn())
                 .build();
         if (job.wantsLocalGpus()) {
             GpuPlacement.neverFitReason(spec, request.anyGpu(), gpus.indices(), settings).ifPresent(why -> {
@@ -247,7 +328,8 @@ final class Submissions {
     private QueueEntry pendingEntry(JobId id) {
         Instant now = clock.instant();
         return store.read(r -> r.find(id).filter(job -> job.status() == PENDING)
-                .map(job -> planner.decide(r, now, List.of(job), null).entries().get(id))
+                .map(job -> job.awaitingDependencies() ? Dependencies.entry(r, job, r.settings(), now)
+                        : planner.decide(r, now, List.of(job), null).entries().get(id))
                 .orElse(null));
     }
 

@@ -1,17 +1,21 @@
 package dev.gpuqueue.core.service;
 
 import dev.gpuqueue.core.error.ValidationException;
+import dev.gpuqueue.core.model.ArrayRequest;
+import dev.gpuqueue.core.model.Dependency;
 import dev.gpuqueue.core.model.JobSpec;
 import dev.gpuqueue.core.model.Target;
 import dev.gpuqueue.core.model.Worker;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * A submit as the caller asked for it. {@code spec}, when given, is used instead of resolving
  * {@code configName} (embedders); {@code provider}, when given, makes a cloud job for that
- * provider's runner. Immutable.
+ * provider's runner; {@code dependsOn} the jobs it waits for; {@code array}, when given, makes one
+ * job per combination of its values (a sweep). Immutable.
  */
 public record SubmitRequest(
         String configName,
@@ -24,9 +28,13 @@ public record SubmitRequest(
         String idempotencyKey,
         boolean dryRun,
         String provider,
-        Map<String, String> metadata) {
+        Map<String, String> metadata,
+        List<Dependency> dependsOn,
+        ArrayRequest array) {
 
     public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+    /** At most this many dependencies per job. */
+    public static final int MAX_DEPENDENCIES = 100;
 
     public SubmitRequest {
         target = target == null ? Target.AUTO : target;
@@ -44,6 +52,19 @@ public record SubmitRequest(
         }
         if (provider != null && provider.isBlank()) {
             provider = null;
+        }
+        dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+        if (dependsOn.size() > MAX_DEPENDENCIES) {
+            throw new ValidationException("depends_on names " + dependsOn.size() + " jobs; at most " + MAX_DEPENDENCIES);
+        }
+        if (dependsOn.stream().map(Dependency::jobId).distinct().count() < dependsOn.size()) {
+            throw new ValidationException("depends_on names a job more than once; give each job once, with one condition");
+        }
+        if (array != null && noWait) {
+            throw new ValidationException("no_wait applies to one job; an array's jobs wait their turn (leave out one of them)");
+        }
+        if (array != null && dryRun) {
+            throw new ValidationException("dry_run checks one job; leave out array to check the config and where it would run");
         }
     }
 
@@ -64,6 +85,8 @@ public record SubmitRequest(
         private boolean dryRun;
         private String provider;
         private Map<String, String> metadata = new LinkedHashMap<>();
+        private List<Dependency> dependsOn = List.of();
+        private ArrayRequest array;
 
         private Builder(String configName) {
             this.configName = configName;
@@ -79,10 +102,14 @@ public record SubmitRequest(
         public Builder dryRun(boolean dryRun) { this.dryRun = dryRun; return this; }
         public Builder provider(String provider) { this.provider = provider; return this; }
         public Builder metadata(Map<String, String> metadata) { this.metadata = Objects.requireNonNull(metadata); return this; }
+        /** The jobs this one waits for (Slurm's {@code --dependency}). */
+        public Builder dependsOn(List<Dependency> dependsOn) { this.dependsOn = Objects.requireNonNull(dependsOn); return this; }
+        /** Makes the submit a job array (a sweep): one job per combination or copy. */
+        public Builder array(ArrayRequest array) { this.array = array; return this; }
 
         public SubmitRequest build() {
             return new SubmitRequest(configName, spec, noWait, anyGpu, target, workerLabels, requiresApproval,
-                    idempotencyKey, dryRun, provider, metadata);
+                    idempotencyKey, dryRun, provider, metadata, dependsOn, array);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.gpuqueue.core.service;
 
+import dev.gpuqueue.core.model.Dependency;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.QueueEvent;
@@ -12,7 +13,7 @@ import java.util.Objects;
  * ({@code IllegalTransitionException} otherwise), writes the row compare-and-set (the store refuses
  * a row that changed since it was read) and appends the event that records it, all in the caller's
  * transaction: the change and its event commit together and are published together after the
- * commit. Bound to one transaction; not thread-safe.
+ * commit. A job that ends settles the jobs waiting for it in the same transaction. Bound to one transaction; not thread-safe.
  */
 final class Transitions {
     private final JobTransaction tx;
@@ -51,7 +52,42 @@ final class Transitions {
         }
         Job stored = tx.update(current, next);
         tx.append(QueueEvent.of(current, stored, at, actor, type, detail));
+        if (stored.status().isTerminal()) {
+            settleDependents(stored);
+        }
         return stored;
+    }
+
+    /**
+     * The jobs waiting for {@code ended}, judged now that it has ended, in the same transaction: one
+     * whose dependencies are all met joins the dispatch order; one with a dependency that can never
+     * be met is cancelled, naming it (an event on both jobs; its own dependents follow the same way).
+     */
+    private void settleDependents(Job ended) {
+        for (Job dependent : tx.awaiting(ended.id())) {
+            Job current = tx.find(dependent.id()).orElseThrow();
+            if (!current.awaitingDependencies()) {
+                continue;
+            }
+            String never = null;
+            boolean allMet = true;
+            for (Dependency dependency : current.dependsOn()) {
+                JobStatus status = tx.find(dependency.jobId()).map(Job::status).orElse(JobStatus.CANCELLED);
+                Dependency.State state = dependency.condition().stateFor(status);
+                if (state == Dependency.State.NEVER && never == null) {
+                    never = dependency.neverReason(status);
+                }
+                allMet &= state == Dependency.State.MET;
+            }
+            if (never != null) {
+                note(ended, QueueEvent.Type.DEPENDENT_CANCELLED, "job " + current.id() + " cancelled: " + never);
+                move(current, current.cancelled(at).toBuilder().errorMessage(never).build(), QueueEvent.Type.CANCELLED,
+                        never);
+            } else if (allMet) {
+                move(current, current.dependenciesMet(at), QueueEvent.Type.DEPENDENCIES_MET,
+                        "dependencies met: job " + ended.id() + " " + ended.status().wireName());
+            }
+        }
     }
 
     /** Records an event about {@code job} that changes nothing in it (adopted after a restart). */

@@ -5,11 +5,14 @@ import static dev.gpuqueue.core.testing.QueueHarness.LEAD;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpuqueue.core.error.QueueException;
+import dev.gpuqueue.core.model.ArrayRequest;
 import dev.gpuqueue.core.model.Caller;
+import dev.gpuqueue.core.model.Dependency;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.Level;
+import dev.gpuqueue.core.model.PendingReason;
 import dev.gpuqueue.core.model.QueueEntry;
 import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.model.QueueSettings;
@@ -31,9 +34,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Thousands of random operations (submit, cancel, complete, fail, lose, approve, reject, priority and
- * settings changes, clock advances, launch failures), with the queue's invariants checked after
- * every step. Seeded, so a failure is reproducible from its seed.
+ * Thousands of random operations (submit, with dependencies and as arrays, cancel, complete, fail,
+ * lose, approve, reject, priority and settings changes, clock advances, launch failures), with the
+ * queue's invariants checked after every step. Seeded, so a failure is reproducible from its seed.
  */
 class RandomizedInvariantsTest extends StoreBackedTest {
     private static final int STEPS = 3000;
@@ -125,10 +128,19 @@ class RandomizedInvariantsTest extends StoreBackedTest {
         int roll = random.nextInt(100);
         Caller user = USERS.get(random.nextInt(USERS.size()));
         if (roll < 35) {
-            h.submit(user, SubmitRequest.builder(CONFIGS.get(random.nextInt(CONFIGS.size())))
-                    .noWait(random.nextInt(10) == 0).anyGpu(random.nextInt(5) == 0)
-                    .requiresApproval(random.nextInt(10) == 0));
-            return "submit";
+            SubmitRequest.Builder request = SubmitRequest.builder(CONFIGS.get(random.nextInt(CONFIGS.size())))
+                    .anyGpu(random.nextInt(5) == 0).requiresApproval(random.nextInt(10) == 0);
+            int kind = random.nextInt(10);
+            if (kind < 3) {
+                request.dependsOn(randomDependencies(h, random));
+            }
+            if (kind == 3 || kind == 4) {
+                request.array(new ArrayRequest(null, 2 + random.nextInt(4), random.nextBoolean() ? null : 1 + random.nextInt(2)));
+            } else {
+                request.noWait(random.nextInt(10) == 0);
+            }
+            h.submit(user, request);
+            return kind < 3 ? "submit with dependencies" : kind < 5 ? "submit an array" : "submit";
         }
         if (roll < 45) {
             pick(h, random, JobStatus.PENDING, JobStatus.BLOCKED, JobStatus.RUNNING)
@@ -184,6 +196,20 @@ class RandomizedInvariantsTest extends StoreBackedTest {
         }
         h.service().process(ADMIN);
         return "process";
+    }
+
+    /** One or two jobs (any status, so some are refused) with random conditions. */
+    private static List<Dependency> randomDependencies(QueueHarness h, Random random) {
+        List<Job> all = h.read(r -> r.list(new JobQuery(Set.of(), null, JobQuery.Order.NEWEST_FIRST, 20, 0)));
+        List<Dependency> dependencies = new ArrayList<>();
+        for (int i = 0; i < 1 + random.nextInt(2) && !all.isEmpty(); i++) {
+            Job target = all.get(random.nextInt(all.size()));
+            if (dependencies.stream().noneMatch(d -> d.jobId().equals(target.id()))) {
+                dependencies.add(new Dependency(target.id(),
+                        Dependency.Condition.values()[random.nextInt(Dependency.Condition.values().length)]));
+            }
+        }
+        return dependencies;
     }
 
     private static Caller ownerOf(Job job) {
@@ -251,6 +277,31 @@ class RandomizedInvariantsTest extends StoreBackedTest {
         assertThat(new HashSet<>(h.runner.liveIds())).as(where + ": live attempts")
                 .isEqualTo(running.stream().map(Job::id).collect(Collectors.toSet()));
 
+        // No job started before its dependencies were met; a job awaiting them has one still open and none
+        // that can never be met (it would have been released or cancelled when that job ended).
+        List<Job> everyJob = h.read(r -> r.list(JobQuery.all()));
+        Map<JobId, Job> byId = everyJob.stream().collect(Collectors.toMap(Job::id, j -> j));
+        for (Job job : everyJob) {
+            List<Dependency.State> states = job.dependsOn().stream().map(d -> d.condition().stateFor(
+                    Optional.ofNullable(byId.get(d.jobId())).map(Job::status).orElse(JobStatus.CANCELLED))).toList();
+            if (job.startedAt() != null) {
+                assertThat(states).as(where + ": " + job.id() + " started with its dependencies met")
+                        .allMatch(s -> s == Dependency.State.MET);
+            }
+            if (job.awaitingDependencies()) {
+                assertThat(job.status()).as(where + ": " + job.id() + " awaits its dependencies")
+                        .isIn(JobStatus.PENDING, JobStatus.BLOCKED);
+                assertThat(states).as(where + ": " + job.id() + " awaits an open dependency")
+                        .contains(Dependency.State.WAITING).doesNotContain(Dependency.State.NEVER);
+            }
+        }
+
+        // An array never runs more than its max_running jobs.
+        Map<String, Long> perArray = running.stream().filter(j -> j.array() != null && j.array().maxRunning() != null)
+                .collect(Collectors.groupingBy(Job::arrayId, Collectors.counting()));
+        perArray.forEach((array, n) -> assertThat(n).as(where + ": array " + array + " running")
+                .isLessThanOrEqualTo(byId.get(JobId.of(array)).array().maxRunning()));
+
         // Terminal jobs never change.
         for (Job job : h.read(r -> r.list(JobQuery.all()))) {
             Job seen = terminal.get(job.id());
@@ -269,6 +320,11 @@ class RandomizedInvariantsTest extends StoreBackedTest {
                     .entries();
             entries.addAll(page);
         } while (page.size() == QueueQuery.MAX_LIMIT);
+        List<QueueEntry> ranked = entries.stream().filter(e -> e.position() != null).toList();
+        assertThat(entries.subList(ranked.size(), entries.size())).as(where + ": after the ranked ones, those awaiting"
+                + " their dependencies").allMatch(e -> e.job().awaitingDependencies()
+                        && e.pendingReason().kind() == PendingReason.Kind.WAITING_FOR_DEPENDENCY);
+        entries = ranked;
         for (int i = 0; i < entries.size(); i++) {
             assertThat(entries.get(i).position()).as(where).isEqualTo(i + 1);
             if (i > 0) {

@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.gpuqueue.core.error.ConcurrentUpdateException;
 import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.JobNotFoundException;
+import dev.gpuqueue.core.model.ArrayMember;
+import dev.gpuqueue.core.model.Dependency;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
 import dev.gpuqueue.core.model.JobSpec;
@@ -439,6 +441,53 @@ public abstract class JobStoreContract {
         assertThat(found).isEqualTo(stored);
         assertThat(found.namedRunner()).isEqualTo("kubernetes");
         assertThat(found.spec().kubernetes()).isEqualTo(section);
+    }
+
+    @Test
+    void dependenciesAndArrayMembershipSurviveTheRoundTrip() {
+        Job first = insert(job().build());
+        Job stored = insert(job().build().toBuilder()
+                .dependsOn(List.of(Dependency.on(first.id()), new Dependency(JobId.of("other"), Dependency.Condition.FAILED)))
+                .awaitingDependencies(true)
+                .array(new ArrayMember(first.id().value(), 7, 4, Map.of("lr", "0.0001")))
+                .build());
+
+        Job found = find(stored.id());
+
+        assertThat(found).isEqualTo(stored);
+        assertThat(found.dependsOn()).extracting(d -> d.condition().wireName()).containsExactly("succeeded", "failed");
+        assertThat(found.array().maxRunning()).isEqualTo(4);
+        assertThat(found.array().parameters()).containsExactly(Map.entry("lr", "0.0001"));
+    }
+
+    @Test
+    void jobsAwaitingDependenciesAreFoundByTheJobTheyWaitForAndStayOutOfTheDispatchOrder() {
+        Job training = insert(job().build());
+        Job eval = insert(job().build().toBuilder().dependsOn(List.of(Dependency.on(training.id())))
+                .awaitingDependencies(true).build());
+        Job other = insert(job().build());
+
+        assertThat(jobs(r -> r.awaiting(training.id()))).extracting(Job::id).containsExactly(eval.id());
+        assertThat(jobs(JobReader::awaitingDependencies)).extracting(Job::id).containsExactly(eval.id());
+        assertThat(jobs(r -> r.pendingInDispatchOrder(QueueSettings.DEFAULTS, T0, 10))).extracting(Job::id)
+                .containsExactly(training.id(), other.id());
+        assertThat(number(r -> r.countPendingAhead(other, QueueSettings.DEFAULTS, T0))).isEqualTo(1);
+
+        Job released = store.inTransaction(tx -> tx.update(eval, eval.dependenciesMet(T0.plusSeconds(5))));
+
+        assertThat(jobs(r -> r.awaiting(training.id()))).isEmpty();
+        assertThat(jobs(r -> r.pendingInDispatchOrder(QueueSettings.DEFAULTS, T0.plusSeconds(5), 10)))
+                .extracting(Job::id).as("in submit order, like any pending job").containsExactly(training.id(), released.id(), other.id());
+    }
+
+    @Test
+    void anArraysJobsAreReadByIndex() {
+        Job first = insert(job().build().toBuilder().array(new ArrayMember("arr-1", 0, null, Map.of())).build());
+        insert(job().build());
+        Job second = insert(job().build().toBuilder().array(new ArrayMember("arr-1", 1, null, Map.of())).build());
+
+        assertThat(jobs(r -> r.arrayJobs("arr-1"))).extracting(Job::id).containsExactly(first.id(), second.id());
+        assertThat(jobs(r -> r.arrayJobs("unknown"))).isEmpty();
     }
 
     @Test

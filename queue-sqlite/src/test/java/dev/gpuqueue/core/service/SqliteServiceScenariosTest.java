@@ -50,6 +50,21 @@ class SqliteServiceScenariosTest {
     }
 
     @Nested
+    class Dependencies extends DependenciesTest {
+        @Override JobStore newStore() { return stores.newStore(); }
+    }
+
+    @Nested
+    class Arrays extends ArraysTest {
+        @Override JobStore newStore() { return stores.newStore(); }
+    }
+
+    @Nested
+    class Backfill extends BackfillTest {
+        @Override JobStore newStore() { return stores.newStore(); }
+    }
+
+    @Nested
     class RandomizedInvariants extends RandomizedInvariantsTest {
         @Override JobStore newStore() { return stores.newStore(); }
 

@@ -144,6 +144,17 @@ final class Workloads {
             insert = connection.prepareStatement("INSERT INTO t (payload) VALUES (?)");
         }
 
+        /** {@code rows} INSERTs of about 100 bytes each, committed together. */
+        void commitMany(int rows) throws SQLException {
+            connection.setAutoCommit(false);
+            for (int i = 0; i < rows; i++) {
+                insert.setString(1, "job-" + (n++) + "-" + "x".repeat(90));
+                insert.executeUpdate();
+            }
+            connection.commit();
+            connection.setAutoCommit(true);
+        }
+
         /** One autocommitted single-row INSERT of about 100 bytes. */
         void commitOne() throws SQLException {
             insert.setString(1, "job-" + (n++) + "-" + "x".repeat(90));

@@ -1,5 +1,6 @@
 package dev.gpuqueue.http;
 
+import dev.gpuqueue.core.model.ArrayMember;
 import dev.gpuqueue.core.model.GpuDevice;
 import dev.gpuqueue.core.model.Job;
 import dev.gpuqueue.core.model.JobId;
@@ -57,11 +58,20 @@ public final class WorkerDtos {
     }
 
     /** An attempt to run: the job as dispatched, with its whole config (the worker keeps no configs). */
+    /** An attempt to run; {@code arrayId}, {@code arrayIndex} and {@code arrayParameters} are null outside an array. */
     public record RunDto(String jobId, int attempt, String configName, long userId, String userName,
-            boolean anyGpu, Map<String, String> metadata, Map<String, Object> config) {
+            boolean anyGpu, Map<String, String> metadata, Map<String, Object> config, String arrayId, Integer arrayIndex,
+            Map<String, String> arrayParameters) {
         static RunDto of(Job j) {
+            ArrayMember array = j.array();
             return new RunDto(j.id().value(), j.attempt(), j.configName(), j.userId(), j.submitter().userName(),
-                    j.anyGpu(), j.metadata(), j.spec().toMap());
+                    j.anyGpu(), j.metadata(), j.spec().toMap(), array == null ? null : array.arrayId(),
+                    array == null ? null : array.index(), array == null ? null : array.parameters());
+        }
+
+        /** The job's place in its array, as the worker runs it (the array's cap is the orchestrator's business). */
+        public ArrayMember array() {
+            return arrayId == null ? null : new ArrayMember(arrayId, arrayIndex, null, arrayParameters);
         }
     }
 

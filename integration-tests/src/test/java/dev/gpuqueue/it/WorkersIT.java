@@ -49,7 +49,8 @@ class WorkersIT {
                 .config("three", "{\"command\": [\"sh\", \"-c\", \"echo three GPUs $CUDA_VISIBLE_DEVICES\"],"
                         + " \"num_processes\": 3}")
                 .config("chatty", "{\"command\": [\"sh\", \"-c\", \"echo first line; sleep 600\"]}")
-                .config("six", "{\"command\": [\"sh\", \"-c\", \"echo started; sleep 6; echo finished\"]}");
+                .config("six", "{\"command\": [\"sh\", \"-c\", \"echo started; sleep 6; echo finished\"]}")
+                .config("sweep", "{\"command\": [\"sh\", \"-c\", \"echo $GPUQUEUE_ARRAY_INDEX lr=$GPUQUEUE_PARAM_LR\"]}");
     }
 
     /** Creates worker {@code name} through the admin API; its token. */
@@ -141,6 +142,15 @@ class WorkersIT {
                 assertThat(eventDetails(orchestrator, three, "dispatched")).containsExactly("on worker b, attempt 1");
                 assertThat(eventDetails(orchestrator, glob, "dispatched")).containsExactly("on worker a, attempt 1");
                 assertThat(logs(orchestrator, three)).isEqualTo("three GPUs 0,1,2\n");
+
+                // a sweep's jobs on workers see their index and parameters
+                JsonNode sweep = orchestrator.post("/api/queue/submit", "{\"config_name\": \"sweep\", \"target\": \"worker\","
+                        + " \"array\": {\"values\": {\"lr\": [1e-4, 3e-4]}}}").get("array").get("job_ids");
+                for (int index = 0; index < 2; index++) {
+                    orchestrator.awaitStatus(sweep.get(index).asText(), "completed", WAIT);
+                    assertThat(logs(orchestrator, sweep.get(index).asText()))
+                            .isEqualTo(index + " lr=" + (index == 0 ? "0.0001" : "0.0003") + "\n");
+                }
 
                 // nothing matches: a worker job waits saying why; an auto job runs on the local GPU
                 String nowhere = submit(orchestrator, "{\"config_name\": \"quick\", \"target\": \"worker\","

@@ -43,49 +43,63 @@ final class JobRows {
             + NAMES.stream().map(c -> c + " = :" + c).collect(Collectors.joining(", "))
             + " WHERE job_id = :job_id AND status = :expected_status AND version = :expected_version";
 
+    /** An insert with {@code ?} placeholders in {@link #COLUMNS} order, for a JDBC batch of {@link #values}. */
+    static final String INSERT_POSITIONAL = "INSERT INTO jobs (" + COLUMNS + ") VALUES ("
+            + NAMES.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
+
     static <S extends SqlStatement<S>> S bind(S statement, Job job) {
-        return statement
-                .bind("job_id", job.id().value())
-                .bind("user_id", job.userId())
-                .bind("user_name", job.submitter().userName())
-                .bind("team_id", job.teamId())
-                .bind("provider", job.provider())
-                .bind("config_name", job.configName())
-                .bind("priority", job.priority())
-                .bind("priority_override", job.priorityOverride())
-                .bind("status", job.status().wireName())
-                .bind("queued_at", Times.micros(job.queuedAt()))
-                .bind("aging_since", Times.micros(job.agingSince(), true))
-                .bind("started_at", Times.micros(job.startedAt(), true))
-                .bind("completed_at", Times.micros(job.completedAt(), true))
-                .bind("estimated_cost", job.estimatedCost())
-                .bind("requires_approval", job.requiresApproval() ? 1 : 0)
-                .bind("approval_id", job.approvalId())
-                .bind("attempt", job.attempt())
-                .bind("max_attempts", job.maxAttempts())
-                .bind("error_message", job.errorMessage())
-                .bind("metadata", Json.write(job.metadata()))
-                .bind("allocated_gpus", Json.write(job.allocatedGpus()))
-                .bind("job_type", job.type().wireName())
-                .bind("num_processes", job.numProcesses())
-                .bind("target", job.target().wireName())
-                .bind("any_gpu", job.anyGpu() ? 1 : 0)
-                .bind("worker_labels", Json.write(job.workerLabels()))
-                .bind("device_ids", Json.write(job.spec().deviceIds()))
-                .bind("runner", job.placement().runner())
-                .bind("worker_id", job.placement().workerId())
-                .bind("pid", job.process() == null ? null : job.process().pid())
-                .bind("process_started_at", job.process() == null ? null : Times.micros(job.process().startTime(), true))
-                .bind("exit_code", job.exitCode())
-                .bind("spec", Json.spec(job.spec()))
-                .bind("idempotency_key", job.idempotencyKey())
-                .bind("depends_on", Json.write(job.dependsOn().stream().map(JobRows::dependencyObject).toList()))
-                .bind("awaiting_dependencies", job.awaitingDependencies() ? 1 : 0)
-                .bind("array_id", job.arrayId())
-                .bind("array_index", job.array() == null ? null : job.array().index())
-                .bind("array_max_running", job.array() == null ? null : job.array().maxRunning())
-                .bind("array_params", job.array() == null ? null : Json.write(job.array().parameters()))
-                .bind("version", job.version());
+        Object[] values = values(job);
+        for (int i = 0; i < values.length; i++) {
+            statement.bind(NAMES.get(i), values[i]);
+        }
+        return statement;
+    }
+
+    /** The value of each of {@link #COLUMNS} for {@code job}, in that order (null for SQL NULL). */
+    static Object[] values(Job job) {
+        return new Object[] {
+            job.id().value(),
+            job.userId(),
+            job.submitter().userName(),
+            job.teamId(),
+            job.provider(),
+            job.configName(),
+            job.priority(),
+            job.priorityOverride(),
+            job.status().wireName(),
+            Times.micros(job.queuedAt()),
+            Times.micros(job.agingSince(), true),
+            Times.micros(job.startedAt(), true),
+            Times.micros(job.completedAt(), true),
+            job.estimatedCost(),
+            job.requiresApproval() ? 1 : 0,
+            job.approvalId(),
+            job.attempt(),
+            job.maxAttempts(),
+            job.errorMessage(),
+            Json.write(job.metadata()),
+            Json.write(job.allocatedGpus()),
+            job.type().wireName(),
+            job.numProcesses(),
+            job.target().wireName(),
+            job.anyGpu() ? 1 : 0,
+            Json.write(job.workerLabels()),
+            Json.write(job.spec().deviceIds()),
+            job.placement().runner(),
+            job.placement().workerId(),
+            job.process() == null ? null : job.process().pid(),
+            job.process() == null ? null : Times.micros(job.process().startTime(), true),
+            job.exitCode(),
+            Json.spec(job.spec()),
+            job.idempotencyKey(),
+            Json.write(job.dependsOn().stream().map(JobRows::dependencyObject).toList()),
+            job.awaitingDependencies() ? 1 : 0,
+            job.arrayId(),
+            job.array() == null ? null : job.array().index(),
+            job.array() == null ? null : job.array().maxRunning(),
+            job.array() == null ? null : Json.write(job.array().parameters()),
+            job.version()
+        };
     }
 
     /** Reads a full {@code jobs} row. */

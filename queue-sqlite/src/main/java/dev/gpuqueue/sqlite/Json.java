@@ -18,9 +18,20 @@ final class Json {
     private static final TypeReference<Map<String, Object>> FIELDS = new TypeReference<>() {};
     private static final TypeReference<List<Map<String, Object>>> OBJECTS = new TypeReference<>() {};
 
+    /** The last spec encoded, with its JSON: an array's jobs share one spec, encoded once. */
+    private static volatile Encoded lastSpec = new Encoded(null, null);
+
+    private record Encoded(JobSpec spec, String json) {}
+
     private Json() {}
 
     static String write(Object value) {
+        if (value instanceof Map<?, ?> map && map.isEmpty()) {
+            return "{}";
+        }
+        if (value instanceof List<?> list && list.isEmpty()) {
+            return "[]";
+        }
         try {
             return MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
@@ -30,7 +41,12 @@ final class Json {
 
     /** A spec in its one wire shape ({@link JobSpec#toMap()}). */
     static String spec(JobSpec spec) {
-        return write(spec.toMap());
+        Encoded last = lastSpec;
+        if (last.spec() != spec) {
+            last = new Encoded(spec, write(spec.toMap()));
+            lastSpec = last;
+        }
+        return last.json();
     }
 
     /** A stored spec; fields this version does not know (written by a newer one) are left out. */

@@ -508,11 +508,17 @@ public final class SqliteDatabase implements AutoCloseable {
         }
     }
 
+    /** The writer's page cache at most, in KiB (SQLite's default is 2,000). */
+    static final int WRITER_CACHE_KIB = 64 * 1024;
+
     private static SQLiteConfig writerConfig(SqliteOptions options) {
         SQLiteConfig config = baseConfig(options);
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(options.synchronous()));
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        // Room for a large transaction (a 10,000-job array is about 10 MB of rows and indexes) without
+        // spilling dirty pages to the WAL before it commits; allocated only as used.
+        config.setCacheSize(-WRITER_CACHE_KIB);
         return config;
     }
 

@@ -19,6 +19,8 @@ import dev.gpuqueue.core.port.JobStore;
 import dev.gpuqueue.core.port.JobTransaction;
 import dev.gpuqueue.core.port.StoreHealth;
 import java.lang.System.Logger.Level;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -41,6 +43,7 @@ import java.util.stream.Stream;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
  * Jobs, their events and the queue settings in SQLite, with the active jobs (pending, blocked,
@@ -213,6 +216,28 @@ public final class SqliteJobStore implements JobStore {
                         setting.wireName(), json, e.getMessage(), setting.defaultValue());
             }
         }
+    }
+
+    private static final String EVENT_COLUMNS = "type, at, actor, job_id, user_id, from_status, to_status, detail";
+
+    /** The value of each of {@link #EVENT_COLUMNS} for {@code event}, in that order. */
+    private static Object[] eventValues(QueueEvent event) {
+        return new Object[] {
+            event.type().wireName(),
+            Times.micros(event.at()),
+            event.actor(),
+            event.jobId() == null ? null : event.jobId().value(),
+            event.userId(),
+            event.from() == null ? null : event.from().wireName(),
+            event.to() == null ? null : event.to().wireName(),
+            event.detail()
+        };
+    }
+
+    /** {@code event} as a read will return it, with its id. */
+    private static QueueEvent storedEvent(QueueEvent event, long id) {
+        return new QueueEvent(id, event.type(), Times.truncate(event.at()), event.actor(), event.jobId(), event.userId(),
+                event.from(), event.to(), event.detail());
     }
 
     /** Terminal jobs completed before {@code :cutoff}, read by completion time. */
@@ -434,6 +459,62 @@ public final class SqliteJobStore implements JobStore {
             return stored;
         }
 
+        /** One JDBC batch of positional inserts (no per-row statement or result set); rows get consecutive keys. */
+        @Override
+        public List<Job> insertAll(List<Job> jobs) {
+            if (jobs.isEmpty()) {
+                return List.of();
+            }
+            jobs.forEach(job -> JobStatus.checkInitial(job.status()));
+            List<Job> fresh = jobs.stream().map(job -> job.toBuilder().version(0).build()).toList();
+            long last = batch(JobRows.INSERT_POSITIONAL, fresh.stream().map(JobRows::values).toList(), "job");
+            List<Job> stored = new ArrayList<>(fresh.size());
+            for (int i = 0; i < fresh.size(); i++) {
+                Job job = JobRows.asStored(fresh.get(i).toBuilder().seq(last - fresh.size() + 1 + i).build());
+                remember(job);
+                stored.add(job);
+            }
+            return stored;
+        }
+
+        @Override
+        public List<QueueEvent> appendAll(List<QueueEvent> events) {
+            if (events.isEmpty()) {
+                return List.of();
+            }
+            long last = batch("INSERT INTO events (" + EVENT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    events.stream().map(SqliteJobStore::eventValues).toList(), "event");
+            List<QueueEvent> stored = new ArrayList<>(events.size());
+            for (int i = 0; i < events.size(); i++) {
+                stored.add(storedEvent(events.get(i), last - events.size() + 1 + i));
+            }
+            appended.addAll(stored);
+            return stored;
+        }
+
+        /**
+         * Runs {@code sql} once per row of {@code rows} as one JDBC batch in this transaction and
+         * returns the key of the last row inserted (keys are consecutive: this unit is the only writer).
+         */
+        private long batch(String sql, List<Object[]> rows, String what) {
+            Handle handle = file.get();
+            try (PreparedStatement insert = handle.getConnection().prepareStatement(sql)) {
+                for (Object[] row : rows) {
+                    for (int i = 0; i < row.length; i++) {
+                        insert.setObject(i + 1, row[i]);
+                    }
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+            } catch (SQLException e) {
+                if (SqliteErrors.isUniqueViolation(e)) {
+                    throw new ConflictException("a " + what + " with one of these ids or idempotency keys already exists");
+                }
+                throw new UnableToExecuteStatementException(e, null);
+            }
+            return handle.createQuery("SELECT last_insert_rowid()").mapTo(Long.class).one();
+        }
+
         @Override
         public Job update(Job current, Job changed) {
             if (!current.id().equals(changed.id())) {
@@ -471,19 +552,14 @@ public final class SqliteJobStore implements JobStore {
 
         @Override
         public QueueEvent append(QueueEvent event) {
-            long id = file.get().createQuery("INSERT INTO events (type, at, actor, job_id, user_id, from_status, to_status, detail)"
-                            + " VALUES (:type, :at, :actor, :job_id, :user_id, :from, :to, :detail) RETURNING id")
-                    .bind("type", event.type().wireName())
-                    .bind("at", Times.micros(event.at()))
-                    .bind("actor", event.actor())
-                    .bind("job_id", event.jobId() == null ? null : event.jobId().value())
-                    .bind("user_id", event.userId())
-                    .bind("from", event.from() == null ? null : event.from().wireName())
-                    .bind("to", event.to() == null ? null : event.to().wireName())
-                    .bind("detail", event.detail())
-                    .mapTo(Long.class).one();
-            QueueEvent stored = new QueueEvent(id, event.type(), Times.truncate(event.at()), event.actor(), event.jobId(),
-                    event.userId(), event.from(), event.to(), event.detail());
+            Object[] values = eventValues(event);
+            Query insert = file.get().createQuery("INSERT INTO events (" + EVENT_COLUMNS + ") VALUES (:type, :at, :actor,"
+                    + " :job_id, :user_id, :from, :to, :detail) RETURNING id");
+            String[] names = {"type", "at", "actor", "job_id", "user_id", "from", "to", "detail"};
+            for (int i = 0; i < names.length; i++) {
+                insert.bind(names[i], values[i]);
+            }
+            QueueEvent stored = storedEvent(event, insert.mapTo(Long.class).one());
             appended.add(stored);
             return stored;
         }

@@ -413,6 +413,7 @@ final class WorkerAgent {
                 .anyGpu(run.anyGpu())
                 .metadata(run.metadata() == null ? Map.of() : run.metadata())
                 .attempt(run.attempt())
+                .array(run.array())
                 .queuedAt(now);
         if (placedOn == null) {
             return job.status(JobStatus.PENDING).agingSince(now).build();

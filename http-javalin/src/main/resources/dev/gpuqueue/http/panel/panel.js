@@ -289,7 +289,7 @@ function renderQueue(page, runningJobs, blockedPage) {
       jobCell(e.job_id),
       el('td', { 'data-testid': 'user' }, e.user_name),
       el('td', {}, e.team_id ?? ''),
-      el('td', {}, e.config_name),
+      configCell(e),
       priority,
       el('td', {}, statusBadge(e.status)),
       el('td', { class: 'reason', 'data-testid': 'reason' }, why ?? ''),
@@ -333,6 +333,12 @@ function renderQueue(page, runningJobs, blockedPage) {
   $('approvals-count').textContent = approvals.length ? String(approvals.length) : '';
 }
 
+/** The config's name, and for a job of an array (a sweep) the array and the job's index in it. */
+function configCell(job) {
+  return el('td', {}, job.config_name, job.array_id == null ? null
+    : el('span', { class: 'note', 'data-testid': 'array', title: 'array ' + job.array_id, text: ' · array #' + job.array_index }));
+}
+
 function cancelJob(button, id) {
   act(button, 'Cancelling ' + id, () => api('POST', '/api/jobs/' + enc(id) + '/cancel'),
     (a) => 'Job ' + a.job_id + ' ' + a.status);
@@ -348,7 +354,7 @@ function renderRunning(jobs, total) {
     return el('tr', { 'data-job-id': j.job_id, 'data-status': j.status },
       jobCell(j.job_id),
       el('td', {}, j.user_name),
-      el('td', {}, j.config_name),
+      configCell(j),
       el('td', { 'data-testid': 'placement' }, on),
       el('td', { class: 'num' }, ticking(j.started_at)),
       el('td', { class: 'num' }, j.attempt + '/' + j.max_attempts),

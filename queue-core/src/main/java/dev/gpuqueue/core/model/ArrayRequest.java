@@ -93,24 +93,40 @@ public record ArrayRequest(Map<String, List<Object>> values, Integer count, Inte
 
     /** The parameters of job {@code index}, by name, as text, in the order the grid gave them. */
     public Map<String, String> parameters(int index) {
-        Map<String, String> chosen = new LinkedHashMap<>();
-        int rest = count != null ? index / count : index;
-        List<String> names = new ArrayList<>(values.keySet());
-        int[] picks = new int[names.size()];
+        return parameters(index, texts());
+    }
+
+    /** Each parameter's values as the jobs see them, by name. */
+    private Map<String, List<String>> texts() {
+        Map<String, List<String>> texts = new LinkedHashMap<>();
+        values.forEach((name, options) -> texts.put(name, options.stream().map(option -> text(name, option)).toList()));
+        return texts;
+    }
+
+    private static Map<String, String> parameters(int index, Map<String, List<String>> texts) {
+        List<String> names = new ArrayList<>(texts.keySet());
+        String[] picked = new String[names.size()];
+        int rest = index;
         for (int i = names.size() - 1; i >= 0; i--) {
-            int options = values.get(names.get(i)).size();
-            picks[i] = rest % options;
-            rest /= options;
+            List<String> options = texts.get(names.get(i));
+            picked[i] = options.get(rest % options.size());
+            rest /= options.size();
         }
+        Map<String, String> chosen = new LinkedHashMap<>();
         for (int i = 0; i < names.size(); i++) {
-            chosen.put(names.get(i), text(names.get(i), values.get(names.get(i)).get(picks[i])));
+            chosen.put(names.get(i), picked[i]);
         }
         return chosen;
     }
 
-    /** Job {@code index}'s place in array {@code arrayId}, with its parameters. */
-    public ArrayMember member(String arrayId, int index) {
-        return new ArrayMember(arrayId, index, maxRunning, parameters(index));
+    /** Every job's place in array {@code arrayId}, with its parameters, by index. */
+    public List<ArrayMember> members(String arrayId) {
+        Map<String, List<String>> texts = texts();
+        List<ArrayMember> members = new ArrayList<>(size());
+        for (int index = 0; index < size(); index++) {
+            members.add(new ArrayMember(arrayId, index, maxRunning, parameters(index, texts)));
+        }
+        return members;
     }
 
     /** A parameter value as the job sees it: numbers in plain notation, text and booleans as written. */

@@ -21,6 +21,16 @@ public interface JobTransaction extends JobReader {
     Job insert(Job job);
 
     /**
+     * Stores new jobs, in order, as {@link #insert} would one by one (a store may write them in one
+     * go: a 10,000-job array).
+     *
+     * @throws ConflictException when an id, or a submitter's idempotency key, is already taken
+     */
+    default List<Job> insertAll(List<Job> jobs) {
+        return jobs.stream().map(this::insert).toList();
+    }
+
+    /**
      * Replaces {@code current} by {@code changed} only if the stored job still has {@code current}'s
      * status and version (compare-and-set); returns {@code changed} with the version incremented.
      *
@@ -34,6 +44,11 @@ public interface JobTransaction extends JobReader {
      * Listeners hear it once the unit of work commits.
      */
     QueueEvent append(QueueEvent event);
+
+    /** Appends events in order, as {@link #append} would one by one. */
+    default List<QueueEvent> appendAll(List<QueueEvent> events) {
+        return events.stream().map(this::append).toList();
+    }
 
     void saveSettings(QueueSettings settings);
 

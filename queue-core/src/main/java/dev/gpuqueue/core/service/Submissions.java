@@ -5,6 +5,7 @@ import static dev.gpuqueue.core.model.JobStatus.PENDING;
 
 import dev.gpuqueue.core.error.ConflictException;
 import dev.gpuqueue.core.error.ValidationException;
+import dev.gpuqueue.core.model.ArrayMember;
 import dev.gpuqueue.core.model.ArrayRequest;
 import dev.gpuqueue.core.model.Caller;
 import dev.gpuqueue.core.model.Dependency;
@@ -172,15 +173,19 @@ final class Submissions {
             JobId arrayId = JobId.generate();
             Job template = newJob(caller, request, configName, spec, settings, now);
             String detail = submitDetail(template, request, spec, settings);
+            List<Job> members = new ArrayList<>(array.size());
+            List<String> details = new ArrayList<>(array.size());
+            List<ArrayMember> places = array.members(arrayId.value());
             for (int index = 0; index < array.size(); index++) {
-                Job job = template.toBuilder()
+                members.add(template.toBuilder()
                         .id(index == 0 ? arrayId : JobId.generate())
-                        .array(array.member(arrayId.value(), index))
+                        .array(places.get(index))
                         .idempotencyKey(index == 0 ? request.idempotencyKey() : null)
                         .awaitingDependencies(awaiting)
-                        .build();
-                stored.add(transitions.submit(job, detail + " (array " + arrayId + ", index " + index + ")"));
+                        .build());
+                details.add(detail + " (array " + arrayId + ", index " + index + ")");
             }
+            stored.addAll(transitions.submitAll(members, details));
         }, plan -> {
             String arrayId = stored.get(0).arrayId();
             long starting = plan.starts().stream().filter(s -> arrayId.equals(s.job().arrayId())).count();

@@ -6,6 +6,8 @@ import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.port.JobTransaction;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -36,6 +38,18 @@ final class Transitions {
         JobStatus.checkInitial(job.status());
         Job stored = tx.insert(job);
         tx.append(QueueEvent.of(null, stored, at, actor, QueueEvent.Type.SUBMITTED, detail));
+        return stored;
+    }
+
+    /** Stores new jobs (an array's, in index order) and their {@code submitted} events, with {@code details} by job. */
+    List<Job> submitAll(List<Job> jobs, List<String> details) {
+        jobs.forEach(job -> JobStatus.checkInitial(job.status()));
+        List<Job> stored = tx.insertAll(jobs);
+        List<QueueEvent> events = new ArrayList<>(stored.size());
+        for (int i = 0; i < stored.size(); i++) {
+            events.add(QueueEvent.of(null, stored.get(i), at, actor, QueueEvent.Type.SUBMITTED, details.get(i)));
+        }
+        tx.appendAll(events);
         return stored;
     }
 

@@ -481,6 +481,39 @@ public abstract class JobStoreContract {
     }
 
     @Test
+    void insertAllStoresJobsInOrderAsInsertWouldAndRefusesATakenKeyWhole() {
+        Job before = insert(job().build());
+        List<Job> drafts = List.of(job().build(), job().build(), job().build());
+
+        List<Job> stored = store.inTransaction(tx -> tx.insertAll(drafts));
+
+        assertThat(stored).extracting(Job::id).containsExactlyElementsOf(drafts.stream().map(Job::id).toList());
+        assertThat(stored).extracting(Job::seq).isSorted().doesNotHaveDuplicates()
+                .allMatch(seq -> seq > before.seq());
+        for (Job job : stored) {
+            assertThat(find(job.id())).isEqualTo(job);
+        }
+        long count = number(r -> r.count(JobQuery.all()));
+        List<Job> clash = List.of(job().build(), job().build().toBuilder().id(before.id()).build());
+        assertThatThrownBy(() -> store.inTransaction(tx -> tx.insertAll(clash))).isInstanceOf(ConflictException.class);
+        assertThat(number(r -> r.count(JobQuery.all()))).as("nothing of a refused batch is kept").isEqualTo(count);
+        Optional<Job> first = store.read(r -> r.find(clash.get(0).id()));
+        assertThat(first).isEmpty();
+    }
+
+    @Test
+    void appendAllGivesEventsIncreasingIdsInOrder() {
+        Job job = insert(job().build());
+        List<QueueEvent> events = store.inTransaction(tx -> tx.appendAll(List.of(
+                QueueEvent.of(null, job, T0, "a", QueueEvent.Type.SUBMITTED, "one"),
+                QueueEvent.of(job, job, T0, "b", QueueEvent.Type.PRIORITY_CHANGED, "two"))));
+
+        assertThat(events).extracting(QueueEvent::id).isSorted().doesNotHaveDuplicates();
+        List<QueueEvent> read = store.read(r -> r.events(job.id()));
+        assertThat(read).containsExactlyElementsOf(events);
+    }
+
+    @Test
     void anArraysJobsAreReadByIndex() {
         Job first = insert(job().build().toBuilder().array(new ArrayMember("arr-1", 0, null, Map.of())).build());
         insert(job().build());

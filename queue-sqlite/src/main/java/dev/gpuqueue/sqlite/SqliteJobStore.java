@@ -335,6 +335,11 @@ public final class SqliteJobStore implements JobStore {
         }
 
         @Override
+        public Long shortestPendingLocalTimeLimit() {
+            return m.active.shortestPendingLocalTimeLimit();
+        }
+
+        @Override
         public List<Job> awaiting(JobId id) {
             return m.active.awaiting(id);
         }

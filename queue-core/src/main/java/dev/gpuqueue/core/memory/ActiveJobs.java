@@ -57,6 +57,8 @@ public final class ActiveJobs {
     private final Map<JobId, Job> awaiting = new LinkedHashMap<>();
     /** For each job depended on, the waiting jobs that name it. */
     private final Map<JobId, Set<JobId>> dependents = new HashMap<>();
+    /** How many pending local jobs have each time limit (a multiset, for the shortest one). */
+    private final TreeMap<Long, Integer> localTimeLimits = new TreeMap<>();
     private long pendingForLocalGpus;
     private long pendingWithNamedRunner;
 
@@ -136,6 +138,11 @@ public final class ActiveJobs {
     /** The waiting jobs whose dependencies are not all met, in the order they were submitted. */
     public List<Job> awaitingDependencies() {
         return List.copyOf(awaiting.values());
+    }
+
+    /** The shortest time limit among pending local jobs, or null when none has one. */
+    public Long shortestPendingLocalTimeLimit() {
+        return localTimeLimits.isEmpty() ? null : localTimeLimits.firstKey();
     }
 
     public long countPendingForLocalGpus() {
@@ -292,6 +299,9 @@ public final class ActiveJobs {
         }
         pendingByUser.computeIfAbsent(job.userId(), user -> new HashMap<>()).put(job.id(), job);
         pendingForLocalGpus += job.wantsLocalGpus() ? 1 : 0;
+        if (job.wantsLocalGpus() && job.spec().maxRuntimeSeconds() != null) {
+            localTimeLimits.merge(job.spec().maxRuntimeSeconds(), 1, Integer::sum);
+        }
         pendingWithNamedRunner += job.namedRunner() != null ? 1 : 0;
         int priority = job.basePriorityOrOverride();
         if (agesFromQueuedTime(job)) {
@@ -331,6 +341,9 @@ public final class ActiveJobs {
             pendingByUser.remove(job.userId());
         }
         pendingForLocalGpus -= job.wantsLocalGpus() ? 1 : 0;
+        if (job.wantsLocalGpus() && job.spec().maxRuntimeSeconds() != null) {
+            localTimeLimits.merge(job.spec().maxRuntimeSeconds(), -1, (a, b) -> a + b == 0 ? null : a + b);
+        }
         pendingWithNamedRunner -= job.namedRunner() != null ? 1 : 0;
         int priority = job.basePriorityOrOverride();
         if (agesFromQueuedTime(job)) {

@@ -189,6 +189,13 @@ public final class InMemoryJobStore implements JobStore {
         }
 
         @Override
+        public Long shortestPendingLocalTimeLimit() {
+            check();
+            return dispatchable().stream().filter(Job::wantsLocalGpus).map(j -> j.spec().maxRuntimeSeconds())
+                    .filter(Objects::nonNull).min(Long::compare).orElse(null);
+        }
+
+        @Override
         public List<Job> awaiting(JobId id) {
             check();
             return awaitingDependencies().stream()

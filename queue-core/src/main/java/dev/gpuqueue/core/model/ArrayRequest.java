@@ -25,6 +25,8 @@ public record ArrayRequest(Map<String, List<Object>> values, Integer count, Inte
     public static final String INDEX_VARIABLE = "GPUQUEUE_ARRAY_INDEX";
     public static final String ID_VARIABLE = "GPUQUEUE_ARRAY_ID";
     public static final String PARAM_PREFIX = "GPUQUEUE_PARAM_";
+    /** At most this many digits before, and after, the point of a number in plain notation. */
+    private static final int MAX_DIGITS = 40;
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
     public ArrayRequest {
@@ -145,7 +147,12 @@ public record ArrayRequest(Map<String, List<Object>> values, Integer count, Inte
                 throw new ValidationException("array.values." + name + " must hold finite numbers");
             }
             BigDecimal decimal = new BigDecimal(number.toString()).stripTrailingZeros();
-            return decimal.scale() < 0 ? decimal.toBigIntegerExact().toString() : decimal.toPlainString();
+            // Plain notation must stay short: 1e999999999 would be a billion digits.
+            if (decimal.scale() > MAX_DIGITS || decimal.precision() - decimal.scale() > MAX_DIGITS) {
+                throw new ValidationException("array.values." + name + ": " + number + " has more than " + MAX_DIGITS
+                        + " digits before or after the point; give it as text (\"" + number + "\") to pass it as written");
+            }
+            return decimal.scale() < 0 ? decimal.setScale(0).toPlainString() : decimal.toPlainString();
         }
         throw new ValidationException("array.values." + name + " must hold numbers, text or booleans, not "
                 + (value == null ? "null" : "a nested " + (value instanceof Map ? "object" : "list")));

@@ -264,12 +264,15 @@ public record Job(
         return finish(CANCELLED, now).build();
     }
 
-    /** A waiting job whose dependencies are all met: it joins the dispatch order and ages from {@code now}. */
-    public Job dependenciesMet(Instant now) {
+    /**
+     * A waiting job whose dependencies are all met: it joins the dispatch order, by its submit time,
+     * and keeps aging from when it became pending (it has been pending all along).
+     */
+    public Job dependenciesMet() {
         if (!awaitingDependencies) {
             throw new IllegalStateException("job " + id + " awaits no dependency");
         }
-        return toBuilder().awaitingDependencies(false).agingSince(status == PENDING ? now : agingSince).build();
+        return toBuilder().awaitingDependencies(false).build();
     }
 
     /**

@@ -298,9 +298,12 @@ public final class DispatchPlanner {
             // blocked and no other runner (a cloud provider, an idle worker) could take a job.
             boolean otherCouldStart = input.namedRunnerJobsPending()
                     || workers.stream().anyMatch(w -> !w.draining() && !busyWorkers.contains(w.id()));
-            // While backfill is open, a short job behind the prefix might still start on the free GPUs.
-            boolean backfillOpen = backfillUntil != null && !freeGpus().isEmpty()
-                    && localJobs < input.settings().localJobMaxConcurrent();
+            // While backfill is open and some pending local job is short enough, one behind the prefix
+            // might still start on the free GPUs.
+            Long shortest = input.shortestLocalTimeLimit();
+            boolean backfillOpen = backfillUntil != null && shortest != null
+                    && !input.now().plusSeconds(shortest).isAfter(backfillUntil)
+                    && !freeGpus().isEmpty() && localJobs < input.settings().localJobMaxConcurrent();
             boolean saturated = globalStop || (localBlock != null && !otherCouldStart && !backfillOpen);
             return new PassPlan.Tail(input, running, localJobs, Map.copyOf(perUser), Map.copyOf(perTeam),
                     Map.copyOf(perArray), new TreeSet<>(heldGpus), busyWorkers, localBlock, globalStop, saturated);

@@ -19,7 +19,9 @@ import java.util.TreeSet;
  * settings; the installed GPU indices; the names of the registered runners, and those of them that
  * cannot take jobs now with why; whether any pending job
  * names its runner (a cloud job: so a plan over a prefix knows whether one could start behind a
- * blocked local head); the remote workers online now; and {@code now}. Immutable.
+ * blocked local head); the remote workers online now; {@code now}; and the shortest
+ * {@code max_runtime_seconds} among pending local jobs (null: none has one), so a plan over a prefix
+ * knows whether a job behind it could still be backfilled. Immutable.
  */
 public record PassInput(
         List<Job> pending,
@@ -30,7 +32,8 @@ public record PassInput(
         Map<String, String> unavailableRunners,
         boolean namedRunnerJobsPending,
         List<OnlineWorker> workers,
-        Instant now) {
+        Instant now,
+        Long shortestLocalTimeLimit) {
 
     public PassInput {
         pending = List.copyOf(pending);
@@ -41,6 +44,13 @@ public record PassInput(
         unavailableRunners = Map.copyOf(unavailableRunners);
         workers = List.copyOf(workers);
         Objects.requireNonNull(now, "now");
+    }
+
+    /** An input that says nothing of pending jobs' time limits (a plan over every pending job needs none). */
+    public PassInput(List<Job> pending, List<Job> running, QueueSettings settings, SortedSet<Integer> gpus,
+            Set<String> runners, Map<String, String> unavailableRunners, boolean namedRunnerJobsPending,
+            List<OnlineWorker> workers, Instant now) {
+        this(pending, running, settings, gpus, runners, unavailableRunners, namedRunnerJobsPending, workers, now, null);
     }
 
     /** A pass over jobs for this machine's GPUs only (no other runner, no worker). */

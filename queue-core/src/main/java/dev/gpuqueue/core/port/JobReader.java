@@ -53,6 +53,12 @@ public interface JobReader {
     /** Pending jobs that compete for the local GPUs (local jobs whose target is not {@code worker}). */
     long countPendingForLocalGpus();
 
+    /**
+     * The shortest {@code max_runtime_seconds} among pending jobs (dependencies met) that compete for
+     * the local GPUs, or null when none has a limit: whether any could be backfilled.
+     */
+    Long shortestPendingLocalTimeLimit();
+
     /** Pending jobs that name their runner ({@code Job.namedRunner()}: cloud jobs), not this machine's GPUs or a worker. */
     long countPendingWithNamedRunner();
 

@@ -134,7 +134,7 @@ final class QueuePlanner {
         boolean namedPending = !namedRunners.isEmpty() && reader.countPendingWithNamedRunner() > 0;
         Map<String, String> unavailable = namedPending ? unavailableRunners.get() : Map.of();
         return new PassInput(pending, running, settings, gpus.indices(), namedRunners, unavailable, namedPending, online,
-                now);
+                now, settings.enableBackfill() ? reader.shortestPendingLocalTimeLimit() : null);
     }
 
     private static int grow(int limit, int cap) {

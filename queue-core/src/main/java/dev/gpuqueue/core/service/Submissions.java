@@ -191,9 +191,9 @@ final class Submissions {
             long starting = plan.starts().stream().filter(s -> arrayId.equals(s.job().arrayId())).count();
             checkWaitingQuota(caller, waitingBefore.get(), stored.size() - starting, plan.tail().input().settings());
         });
-        Set<JobId> started = new HashSet<>();
-        pass.started().forEach(job -> started.add(job.id()));
         Job first = stored.get(0);
+        Set<JobId> started = new HashSet<>();
+        pass.started().stream().filter(job -> first.arrayId().equals(job.arrayId())).forEach(job -> started.add(job.id()));
         SubmitResult firstResult = started.contains(first.id())
                 ? SubmitResult.running(pass.started().stream().filter(j -> j.id().equals(first.id())).findFirst().orElseThrow())
                 : resultFor(store.read(r -> r.find(first.id())).orElse(first), entryIn(pass.waiting(), first.id()));
@@ -214,12 +214,14 @@ final class Submissions {
         Job candidate = newJob(caller, request, configName, spec, settings, clock.instant())
                 .toBuilder().id(JobId.of("dry-run")).seq(Long.MAX_VALUE).build();
         if (!request.dependsOn().isEmpty()) {
-            boolean awaiting = store.read(r -> Dependencies.mustWait(r, caller, request.dependsOn()));
-            candidate = candidate.toBuilder().dependsOn(request.dependsOn()).awaitingDependencies(awaiting).build();
-            if (awaiting && candidate.status() == PENDING) {
+            Job draft = candidate;
+            // One read: whether it must wait and, if so, for which job.
+            QueueEntry waitsFor = store.read(r -> Dependencies.mustWait(r, caller, request.dependsOn())
+                    ? Dependencies.entry(r, draft.toBuilder().awaitingDependencies(true).build(), settings, clock.instant())
+                    : null);
+            if (waitsFor != null && candidate.status() == PENDING) {
                 checkWaitingQuota(caller, waiting, 1, settings);
-                Job waiter = candidate;
-                return SubmitResult.wouldQueue(store.read(r -> Dependencies.entry(r, waiter, settings, clock.instant())));
+                return SubmitResult.wouldQueue(waitsFor);
             }
         }
         if (candidate.status() == BLOCKED) {

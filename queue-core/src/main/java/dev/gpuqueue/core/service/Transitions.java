@@ -6,9 +6,12 @@ import dev.gpuqueue.core.model.JobStatus;
 import dev.gpuqueue.core.model.QueueEvent;
 import dev.gpuqueue.core.port.JobTransaction;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The one way a job's state changes. Each step checks the move against {@link JobStatus}'s table
@@ -21,6 +24,9 @@ final class Transitions {
     private final JobTransaction tx;
     private final String actor;
     private final Instant at;
+    /** Jobs that ended in this step whose dependents are not settled yet. */
+    private final Deque<Job> ended = new ArrayDeque<>();
+    private boolean settling;
 
     private Transitions(JobTransaction tx, String actor, Instant at) {
         this.tx = tx;
@@ -67,9 +73,28 @@ final class Transitions {
         Job stored = tx.update(current, next);
         tx.append(QueueEvent.of(current, stored, at, actor, type, detail));
         if (stored.status().isTerminal()) {
-            settleDependents(stored);
+            ended.add(stored);
+            settleAll();
         }
         return stored;
+    }
+
+    /**
+     * Settles the dependents of every job that ended in this step, and of those it cancels in turn,
+     * one after the other (a queue, not recursion: a chain of any length is settled in one go).
+     */
+    private void settleAll() {
+        if (settling) {
+            return;
+        }
+        settling = true;
+        try {
+            while (!ended.isEmpty()) {
+                settleDependents(ended.poll());
+            }
+        } finally {
+            settling = false;
+        }
     }
 
     /**
@@ -86,10 +111,12 @@ final class Transitions {
             String never = null;
             boolean allMet = true;
             for (Dependency dependency : current.dependsOn()) {
-                JobStatus status = tx.find(dependency.jobId()).map(Job::status).orElse(JobStatus.CANCELLED);
-                Dependency.State state = dependency.condition().stateFor(status);
+                Optional<JobStatus> status = tx.find(dependency.jobId()).map(Job::status);
+                // A job depended on is gone only when cleanup removed it, long after it ended; had it
+                // ended the wrong way, this job would have been cancelled then: so it was met.
+                Dependency.State state = status.map(dependency.condition()::stateFor).orElse(Dependency.State.MET);
                 if (state == Dependency.State.NEVER && never == null) {
-                    never = dependency.neverReason(status);
+                    never = dependency.neverReason(status.orElseThrow());
                 }
                 allMet &= state == Dependency.State.MET;
             }
@@ -98,7 +125,7 @@ final class Transitions {
                 move(current, current.cancelled(at).toBuilder().errorMessage(never).build(), QueueEvent.Type.CANCELLED,
                         never);
             } else if (allMet) {
-                move(current, current.dependenciesMet(at), QueueEvent.Type.DEPENDENCIES_MET,
+                move(current, current.dependenciesMet(), QueueEvent.Type.DEPENDENCIES_MET,
                         "dependencies met: job " + ended.id() + " " + ended.status().wireName());
             }
         }

@@ -111,6 +111,12 @@ class ArraysTest extends StoreBackedTest {
         assertThatThrownBy(() -> new ArrayRequest(Map.of("lr", List.of(1, Map.of("x", 1))), null, null))
                 .isInstanceOf(ValidationException.class).hasMessage("array.values.lr must hold numbers, text or booleans,"
                         + " not a nested object");
+        assertThatThrownBy(() -> new ArrayRequest(Map.of("lr", List.of(new java.math.BigDecimal("1e999999999"))), null, null))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("more than 40 digits");
+        assertThatThrownBy(() -> new ArrayRequest(Map.of("lr", List.of(new java.math.BigDecimal("1e-20000000"))), null, null))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("give it as text");
+        assertThat(new ArrayRequest(Map.of("lr", List.of(1e-4, 2.5e3, 30)), null, null).parameters(1))
+                .containsEntry("lr", "2500");
         assertThatThrownBy(() -> new ArrayRequest(null, 10_001, null)).isInstanceOf(LimitOutOfRangeException.class)
                 .hasMessageContaining("array.count");
         Map<String, List<Object>> huge = new LinkedHashMap<>();

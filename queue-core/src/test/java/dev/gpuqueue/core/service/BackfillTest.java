@@ -96,6 +96,23 @@ class BackfillTest extends StoreBackedTest {
     }
 
     @Test
+    void aShortJobFarBehindALongQueueIsFoundAndAQueueWithNoneIsNotReadWhole() {
+        submit(3, 3600L);
+        JobId head = submit(4, null);
+        for (int i = 0; i < 100; i++) {
+            submit(1, null);
+        }
+        Long shortest = h.read(r -> r.shortestPendingLocalTimeLimit());
+        assertThat(shortest).as("no pending job could be backfilled").isNull();
+
+        JobId farBehind = submit(1, 600L);
+
+        assertThat(h.job(farBehind).status()).as("found behind 100 unlimited jobs").isEqualTo(JobStatus.RUNNING);
+        assertThat(h.job(head).status()).isEqualTo(JobStatus.PENDING);
+        assertThat(h.running()).hasSize(2);
+    }
+
+    @Test
     void theHeadStartsOnTimeOnceTheRunningJobEnds() {
         JobId running = submit(3, 3600L);
         JobId head = submit(4, null);

@@ -65,7 +65,7 @@ class DependenciesTest extends StoreBackedTest {
         h.runner.finish(b.jobId(), 0);
 
         assertThat(h.job(c).status()).isEqualTo(JobStatus.RUNNING);
-        assertThat(h.job(c).agingSince()).as("ages from when its dependencies were met").isEqualTo(h.clock.instant());
+        assertThat(h.job(c).agingSince()).as("pending all along, it ages from its submit").isEqualTo(h.job(c).queuedAt());
     }
 
     @Test
@@ -111,6 +111,37 @@ class DependenciesTest extends StoreBackedTest {
                 QueueEvent.Type.DEPENDENT_CANCELLED);
         assertThat(h.events(report)).filteredOn(e -> e.type() == QueueEvent.Type.CANCELLED).singleElement()
                 .satisfies(e -> assertThat(e.detail()).isEqualTo("dependency " + eval + " was cancelled"));
+    }
+
+    @Test
+    void aLongChainIsCancelledWholeInTheTransactionThatFailsItsFirstJob() {
+        JobId first = h.submit(ALICE, "once").jobId();
+        JobId previous = first;
+        for (int i = 0; i < 1500; i++) {
+            previous = submitAfter(ALICE, "train", Dependency.on(previous));
+        }
+
+        h.runner.finish(first, 1);
+
+        assertThat(h.job(first).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(h.job(previous).status()).as("the last of 1,500 steps").isEqualTo(JobStatus.CANCELLED);
+        List<Job> awaiting = h.read(r -> r.awaitingDependencies());
+        assertThat(awaiting).isEmpty();
+    }
+
+    @Test
+    void aMetDependencyRemovedByCleanupStillCountsAsMet() {
+        JobId done = h.submit(ALICE, "train").jobId();
+        h.runner.finish(done, 0);
+        JobId running = h.submit(ALICE, "train").jobId();
+        JobId both = submitAfter(ALICE, "train", Dependency.on(done), Dependency.on(running));
+        h.clock.advance(java.time.Duration.ofDays(2));
+        h.service().cleanup(ADMIN, 1);
+        assertThat(h.find(done)).isEmpty();
+
+        h.runner.finish(running, 0);
+
+        assertThat(h.job(both).status()).isEqualTo(JobStatus.RUNNING);
     }
 
     @Test

@@ -473,7 +473,7 @@ public abstract class JobStoreContract {
                 .containsExactly(training.id(), other.id());
         assertThat(number(r -> r.countPendingAhead(other, QueueSettings.DEFAULTS, T0))).isEqualTo(1);
 
-        Job released = store.inTransaction(tx -> tx.update(eval, eval.dependenciesMet(T0.plusSeconds(5))));
+        Job released = store.inTransaction(tx -> tx.update(eval, eval.dependenciesMet()));
 
         assertThat(jobs(r -> r.awaiting(training.id()))).isEmpty();
         assertThat(jobs(r -> r.pendingInDispatchOrder(QueueSettings.DEFAULTS, T0.plusSeconds(5), 10)))
@@ -511,6 +511,20 @@ public abstract class JobStoreContract {
         assertThat(events).extracting(QueueEvent::id).isSorted().doesNotHaveDuplicates();
         List<QueueEvent> read = store.read(r -> r.events(job.id()));
         assertThat(read).containsExactlyElementsOf(events);
+    }
+
+    @Test
+    void theShortestTimeLimitAmongPendingLocalJobsIsKept() {
+        assertThat(store.read(JobReader::shortestPendingLocalTimeLimit)).isNull();
+        Job longer = insert(job().build().toBuilder().spec(JobSpec.builder().command(List.of("a")).maxRuntimeSeconds(900L).build()).build());
+        Job shorter = insert(job().build().toBuilder().spec(JobSpec.builder().command(List.of("a")).maxRuntimeSeconds(60L).build()).build());
+        insert(job().target(Target.WORKER).build().toBuilder().spec(JobSpec.builder().command(List.of("a")).maxRuntimeSeconds(5L).build()).build());
+
+        assertThat(store.read(JobReader::shortestPendingLocalTimeLimit)).as("a worker job is not local").isEqualTo(60L);
+        store.inTransaction(tx -> tx.update(shorter, shorter.cancelled(T0)));
+        assertThat(store.read(JobReader::shortestPendingLocalTimeLimit)).isEqualTo(900L);
+        store.inTransaction(tx -> tx.update(longer, longer.dispatched(Placement.localGpus(List.of(0)), T0)));
+        assertThat(store.read(JobReader::shortestPendingLocalTimeLimit)).isNull();
     }
 
     @Test

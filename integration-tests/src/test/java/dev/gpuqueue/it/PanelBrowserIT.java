@@ -109,6 +109,16 @@ class PanelBrowserIT {
         server.awaitStatus(running, "cancelled", WAIT);
         await("the stopped job leaves the running jobs", ExpectedConditions.numberOfElementsToBe(row("running", running), 0));
 
+        JsonNode sweep = server.post("/api/queue/submit", "{\"config_name\": \"long\", \"array\": {\"count\": 2}}")
+                .get("array");
+        String second = sweep.get("job_ids").get(1).asText();
+        await("an array's waiting job shows its index", ExpectedConditions.textToBePresentInElementLocated(
+                inRow("queue", second, "[data-testid='array']"), "array #1"));
+        await("and its running one", ExpectedConditions.textToBePresentInElementLocated(
+                inRow("running", sweep.get("job_ids").get(0).asText(), "[data-testid='array']"), "array #0"));
+        server.post("/api/arrays/" + sweep.get("array_id").asText() + "/cancel", null);
+        await("the cancelled array leaves the queue", ExpectedConditions.numberOfElementsToBe(row("queue", second), 0));
+
         String approveMe = submitForApproval();
         String rejectMe = submitForApproval();
         await("both jobs awaiting approval", ExpectedConditions.numberOfElementsToBe(

@@ -12,20 +12,15 @@ import java.util.stream.IntStream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * W6, sweeps: one submit of a 10,000-job array (a 100 × 100 grid of learning rates and seeds, the
- * W1 stub runner), each iteration on a fresh database file, next to the raw cost of committing
+ * W1 stub runner), each iteration on a fresh database file ({@link CommitBenchmarks.Fresh}), next to
+ * the raw cost of committing
  * 10,000 rows in one transaction on a fresh file in the same run. Scores are milliseconds per
  * submit (per commit for the raw figure).
  */
@@ -37,28 +32,6 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ArrayBenchmarks {
     static final int SIDE = 100;
 
-    /** A fresh database per iteration, at the synchronous level under test. */
-    @State(Scope.Benchmark)
-    public static class Fresh {
-        @Param({"NORMAL", "FULL"})
-        public String synchronous;
-
-        Workloads.RawTable raw;
-        Workloads.Queue queue;
-
-        @Setup(Level.Iteration)
-        public void open() throws SQLException {
-            raw = new Workloads.RawTable(synchronous);
-            queue = Workloads.Queue.open("w6", synchronous);
-        }
-
-        @TearDown(Level.Iteration)
-        public void close() throws SQLException {
-            raw.close();
-            queue.close();
-        }
-    }
-
     static SubmitRequest sweep() {
         Map<String, List<Object>> grid = new LinkedHashMap<>();
         grid.put("lr", IntStream.range(0, SIDE).mapToObj(i -> (Object) (1e-5 * (i + 1))).toList());
@@ -69,13 +42,13 @@ public class ArrayBenchmarks {
 
     /** Raw: 10,000 single-row INSERTs in one commit. */
     @Benchmark
-    public void rawTenThousandRowsInOneCommit(Fresh fresh) throws SQLException {
+    public void rawTenThousandRowsInOneCommit(CommitBenchmarks.Fresh fresh) throws SQLException {
         fresh.raw.commitMany(SIDE * SIDE);
     }
 
     /** W6: one submit of a 10,000-job array, answered with every job id. */
     @Benchmark
-    public SubmitResult submitTenThousandJobArray(Fresh fresh) {
+    public SubmitResult submitTenThousandJobArray(CommitBenchmarks.Fresh fresh) {
         SubmitResult result = fresh.queue.queue().service().submit(Workloads.user(0), sweep());
         if (result.array().jobIds().size() != SIDE * SIDE) {
             throw new IllegalStateException("the array has " + result.array().jobIds().size() + " jobs");

@@ -4,12 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpuqueue.cli.CliRun.Result;
-import dev.gpuqueue.cli.server.GpuqueueServer;
-import dev.gpuqueue.cli.server.ServerConfig;
 import dev.gpuqueue.core.testing.Await;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +27,7 @@ class SchedulingCliTest {
     Path home;
 
     private Path seen;
-    private GpuqueueServer server;
-    private String url;
+    private CliServer server;
 
     @BeforeEach
     void startServer() throws IOException {
@@ -43,27 +38,20 @@ class SchedulingCliTest {
         Files.writeString(configs.resolve("sleepy.json"), "{\"command\": [\"sleep\", \"60\"]}");
         Files.writeString(configs.resolve("step.json"), "{\"command\": [\"sh\", \"-c\", \"sleep 1; echo $GPUQUEUE_JOB_ID >> "
                 + seen + "/order.txt\"]}");
-        start();
-    }
-
-    private void start() {
-        server = GpuqueueServer.start(ServerConfig.of("127.0.0.1", 0, home, home.resolve("configs"), "4",
-                Duration.ofSeconds(60)), new PrintWriter(new StringWriter()));
-        url = "http://127.0.0.1:" + server.port();
+        server = new CliServer(home);
     }
 
     @AfterEach
     void stopServer() {
-        run("jobs", "cancel", "--all", "--force");
-        server.stop();
+        server.close();
     }
 
     private Result run(String... args) {
-        return CliRun.execute(url, "", args);
+        return server.run(args);
     }
 
     private String status(String id) {
-        return CliRun.execute(url, "", "jobs", "list", "--format", "json", "-o", "job_id,status", "-l", "200").json()
+        return run("jobs", "list", "--format", "json", "-o", "job_id,status", "-l", "200").json()
                 .findParents("job_id").stream().filter(j -> j.get("job_id").asText().equals(id))
                 .map(j -> j.get("status").asText()).findFirst().orElse(null);
     }
@@ -119,7 +107,7 @@ class SchedulingCliTest {
         run("jobs", "cancel", sleepy);
 
         awaitStatus(dependent, "cancelled");
-        JsonNode job = CliRun.execute(url, "", "jobs", "list", "--format", "json", "-o", "job_id,error_message").json()
+        JsonNode job = run("jobs", "list", "--format", "json", "-o", "job_id,error_message").json()
                 .findParents("job_id").stream().filter(j -> j.get("job_id").asText().equals(dependent)).findFirst()
                 .orElseThrow();
         assertThat(job.get("error_message").asText()).isEqualTo("dependency " + sleepy + " was cancelled");
@@ -143,8 +131,8 @@ class SchedulingCliTest {
         String second = idIn(run("jobs", "submit", "step", "--after", first));
         String third = idIn(run("jobs", "submit", "step", "--after", second + ":finished"));
 
-        server.stop();
-        start();
+        server.stopServer();
+        server.start();
 
         awaitStatus(third, "completed");
         assertThat(Files.readAllLines(seen.resolve("order.txt"))).containsExactly(first, second, third);

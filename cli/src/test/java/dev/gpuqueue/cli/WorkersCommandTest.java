@@ -6,14 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gpuqueue.cli.server.GpuqueueServer;
-import dev.gpuqueue.cli.server.ServerConfig;
 import dev.gpuqueue.core.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.file.Files;
@@ -34,8 +30,7 @@ class WorkersCommandTest {
     @TempDir
     Path home;
 
-    private GpuqueueServer server;
-    private String url;
+    private CliServer server;
 
     /** The command that starts the worker, as {@code workers add} or {@code token} printed it on stderr. */
     private static String command(Result result) {
@@ -54,19 +49,16 @@ class WorkersCommandTest {
     void startServer() throws Exception {
         Path configs = Files.createDirectories(home.resolve("configs"));
         Files.writeString(configs.resolve("sleepy.json"), "{\"command\": [\"sleep\", \"60\"]}");
-        server = GpuqueueServer.start(ServerConfig.of("127.0.0.1", 0, home, configs, "4", Duration.ofSeconds(60)),
-                new PrintWriter(new StringWriter()));
-        url = "http://127.0.0.1:" + server.port();
+        server = new CliServer(home);
     }
 
     @AfterEach
     void stopServer() {
-        run("jobs", "cancel", "--all", "--force");
-        server.stop();
+        server.close();
     }
 
     private Result run(String... args) {
-        return CliRun.execute(url, "", args);
+        return server.run(args);
     }
 
     private Result ok(String... args) {
@@ -90,7 +82,7 @@ class WorkersCommandTest {
      * GPU and a reported label. Returns the HTTP status.
      */
     private int register(String token) throws IOException {
-        HttpURLConnection connection = (HttpURLConnection) URI.create(url + "/api/workers/register").toURL().openConnection();
+        HttpURLConnection connection = (HttpURLConnection) URI.create(server.url() + "/api/workers/register").toURL().openConnection();
         connection.setRequestMethod("POST");
         connection.setRequestProperty("X-Worker-Token", token);
         connection.setRequestProperty("Content-Type", "application/json");
@@ -113,8 +105,8 @@ class WorkersCommandTest {
         String token = token(added);
         assertThat(token).startsWith("gqw_");
         String command = command(added);
-        assertThat(command).isEqualTo("gpuqueue worker --orchestrator " + url + " --token " + token)
-                .startsWith("gpuqueue worker --orchestrator http://127.0.0.1:" + server.port() + " --token gqw_");
+        assertThat(command).isEqualTo("gpuqueue worker --orchestrator " + server.url() + " --token " + token)
+                .startsWith("gpuqueue worker --orchestrator http://127.0.0.1:").contains(" --token gqw_");
 
         Result list = ok("workers", "list");
         assertThat(list.out().lines().toList()).containsExactly(
@@ -163,7 +155,7 @@ class WorkersCommandTest {
         String second = token(rotated);
         assertThat(second).startsWith("gqw_").isNotEqualTo(first);
         assertThat(command(rotated)).isEqualTo(
-                "gpuqueue worker --orchestrator " + url + " --token " + second);
+                "gpuqueue worker --orchestrator " + server.url() + " --token " + second);
         assertThat(register(first)).as("the old token no longer works").isEqualTo(401);
         assertThat(register(second)).as("the new one does").isEqualTo(200);
 
